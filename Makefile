@@ -1,0 +1,38 @@
+# Set-up and the project's commands. Only Python 3.11 and pip are assumed; everything else is installed here.
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+DEMO_SEASONS := 2021-22,2022-23
+DEMO_START := 2021-10-19
+DEMO_END := 2023-06-30
+
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export DAGSTER_EVENT_BATCH_SIZE ?= 1000
+
+.PHONY: install demo test dev bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON)
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS)
+	$(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(DEMO_END)
+	$(VENV)/bin/nba-assets coverage
+
+test: install
+	$(VENV)/bin/python -m pytest
+
+dev: install
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+clean:
+	rm -rf data $(VENV) $(TOOLS)

@@ -1,0 +1,166 @@
+"""nba-assets: simulate the league, backfill the graph over a date range, report coverage."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import dagster as dg
+
+from nba_assets import settings
+from nba_assets.instance.event_log import RECOMMENDED_BATCH_SIZE
+
+log = logging.getLogger("nba_assets")
+
+
+def _parse_seasons(text: str) -> list[int]:
+    """'2021-22,2022-23' or '2021,2022' -> [2021, 2022]."""
+    return [int(part.strip().split("-")[0]) for part in text.split(",") if part.strip()]
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from nba_assets.raw.sources import write_simulation
+
+    seasons = tuple(_parse_seasons(args.seasons))
+    out = args.out or settings.simulated_raw_dir(args.seed)
+    started = time.perf_counter()
+    files = write_simulation(out, seasons, args.seed)
+    print(f"simulated {len(seasons)} season(s) with seed {args.seed} into {out} in {time.perf_counter() - started:.1f} s")
+    for name, path in sorted(files.items()):
+        print(f"  {name:<32} {path.stat().st_size / 1e6:7.1f} MB")
+    return 0
+
+
+class _ProgressHandler(logging.Handler):
+    """Prints one line per finished asset step of a run, instead of Dagster's per-event debug log."""
+
+    def __init__(self, stream):
+        super().__init__(logging.DEBUG)
+        self.stream = stream
+        self.started: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if event is None:
+            if record.levelno >= logging.WARNING:
+                print(f"    {record.levelname.lower()}: {record.getMessage()}", file=self.stream)
+            return
+        step = event.step_key or ""
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            self.started[step] = time.perf_counter()
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
+            took = time.perf_counter() - self.started.get(step, time.perf_counter())
+            mark = "ok " if kind == "STEP_SUCCESS" else "FAILED"
+            print(f"    {mark} {step.replace('__', '/'):<52} {took:6.1f} s", file=self.stream, flush=True)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                print(f"    check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}", file=self.stream)
+
+
+@dg.logger(description="one line per finished step")
+def progress_logger(_init_context) -> logging.Logger:
+    logger = logging.Logger("nba_assets.progress", level=logging.DEBUG)
+    logger.addHandler(_ProgressHandler(sys.stdout))
+    return logger
+
+
+def season_chunks(start: dt.date, end: dt.date, calendar_starts: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Split [start, end] (inclusive) at season openings so each season is one run: a failure loses one
+    season at most, and the next run finds the previous seasons materialized."""
+    cuts = sorted(d for d in calendar_starts if start < d <= end)
+    bounds = [start, *cuts]
+    ends = [c - dt.timedelta(days=1) for c in cuts] + [end]
+    return list(zip(bounds, ends))
+
+
+def _backfill_job_defs():
+    from nba_assets.definitions import GRAPH_JOB_NAME, defs
+
+    return dg.Definitions.merge(defs, dg.Definitions(loggers={"progress": progress_logger})), GRAPH_JOB_NAME
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from nba_assets.calendar import build_season_calendar
+    from nba_assets.raw.resource import RawSourceResource
+
+    start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
+    if end < start:
+        print("--end is before --start", file=sys.stderr)
+        return 2
+    raw = RawSourceResource.from_environment()
+    print(f"raw source: {raw.source().describe()}")
+    print(f"warehouse:  {settings.warehouse_path()}")
+    print(f"instance:   {os.environ['DAGSTER_HOME']}")
+    calendar = build_season_calendar(raw.read_all("nbac_schedule"))
+    openings = [d.date() for d in calendar["preseason_start"].fillna(calendar["regular_season_start"])]
+    defs, job_name = _backfill_job_defs()
+    job = defs.resolve_job_def(job_name)
+    instance = dg.DagsterInstance.get()
+    failures = 0
+    for chunk_start, chunk_end in season_chunks(start, end, openings):
+        print(f"\nrun {chunk_start} .. {chunk_end}")
+        started = time.perf_counter()
+        result = job.execute_in_process(
+            instance=instance,
+            run_config={"loggers": {"progress": {}}},
+            tags={"dagster/asset_partition_range_start": chunk_start.isoformat(),
+                  "dagster/asset_partition_range_end": chunk_end.isoformat(), "nba_assets/launched_by": "cli-backfill"},
+            raise_on_error=False,
+        )
+        status = "succeeded" if result.success else "FAILED"
+        print(f"  run {result.run_id[:8]} {status} in {time.perf_counter() - started:.1f} s")
+        failures += not result.success
+    return 1 if failures else 0
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from nba_assets.coverage import coverage_report, format_coverage
+    from nba_assets.raw.resource import RawSourceResource
+    from nba_assets.storage.warehouse import DuckDBWarehouse
+
+    raw = RawSourceResource.from_environment()
+    warehouse = DuckDBWarehouse(database=str(settings.warehouse_path()))
+    report = coverage_report(raw.read_all("nbac_schedule"), lambda table, columns: warehouse.read_table(table, columns=columns))
+    print(json.dumps(report, indent=2) if args.json else format_coverage(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nba-assets", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    simulate = sub.add_parser("simulate", help="generate the simulated league's raw files")
+    simulate.add_argument("--seasons", default=",".join(map(str, settings.DEFAULT_SIMULATED_SEASONS)),
+                          help="e.g. 2021-22,2022-23")
+    simulate.add_argument("--seed", type=int, default=settings.DEFAULT_SIMULATION_SEED)
+    simulate.add_argument("--out", type=Path, default=None, help="folder (default: the data folder's simulated league)")
+    simulate.set_defaults(func=cmd_simulate)
+    backfill = sub.add_parser("backfill", help="materialize the whole graph over a date range, one run per season")
+    backfill.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+    backfill.add_argument("--end", required=True, help="last day (inclusive), YYYY-MM-DD")
+    backfill.set_defaults(func=cmd_backfill)
+    coverage = sub.add_parser("coverage", help="expected, materialized and missing game dates per table and season")
+    coverage.add_argument("--json", action="store_true")
+    coverage.set_defaults(func=cmd_coverage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", RECOMMENDED_BATCH_SIZE)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

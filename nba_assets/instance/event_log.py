@@ -1,0 +1,83 @@
+"""A SQLite event log that writes Dagster's event batches in one transaction.
+
+A single-run range backfill emits two events per asset per day (materialization planned, materialized).
+The stock SQLite storage writes each in its own connection and transaction (about 20 ms apiece here), which
+made Dagster's bookkeeping cost more than the pipeline's computation. Dagster already groups those events
+into batches when DAGSTER_EVENT_BATCH_SIZE is set; this storage writes a batch with one connection per shard
+and reuses its SQLAlchemy engines so statements stay compiled. Storage layout and queries are unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from contextlib import contextmanager
+
+from dagster import Field, StringSource
+from dagster._core.event_api import EventLogEntry
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy.pool import NullPool
+
+RECOMMENDED_BATCH_SIZE = "1000"
+
+
+class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        self._engines = {}
+        super().__init__(base_dir, inst_data)
+
+    @classmethod
+    def config_type(cls):
+        return {"base_dir": Field(StringSource, is_required=False,
+                                  description="default: $DAGSTER_HOME/history/runs, where Dagster keeps it")}
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value):
+        base_dir = config_value.get("base_dir") or os.path.join(os.environ["DAGSTER_HOME"], "history", "runs")
+        return cls(base_dir=base_dir, inst_data=inst_data)
+
+    @contextmanager
+    def _connect(self, shard: str):
+        with self._db_lock:
+            engine = self._engines.get(shard)
+            if engine is None:
+                engine = create_engine(self.conn_string_for_shard(shard), poolclass=NullPool,
+                                       connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+                self._engines[shard] = engine
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        """The same rows as store_event for each event, written with one transaction per shard."""
+        by_run = defaultdict(list)
+        for event in events:
+            by_run[event.run_id].append(event)
+        for run_id, run_events in by_run.items():
+            with self.run_connection(run_id) as conn:
+                for event in run_events:
+                    conn.execute(self.prepare_insert_event(event))
+        check_events = []
+        with self.index_transaction() as conn:
+            for event in events:
+                if not event.is_dagster_event:
+                    continue
+                kind = event.dagster_event_type
+                if kind in ASSET_EVENTS:
+                    event_id = conn.execute(self.prepare_insert_event(event)).inserted_primary_key[0]
+                    self._store_asset_event_tags(conn, [event], [event_id])
+                    self._store_asset_event(conn, event, event_id)
+                elif kind in ASSET_CHECK_EVENTS:
+                    check_events.append((event, conn.execute(self.prepare_insert_event(event)).inserted_primary_key[0]))
+                elif kind in EVENT_TYPE_TO_PIPELINE_RUN_STATUS:
+                    conn.execute(self.prepare_insert_event(event))
+        for event, event_id in check_events:
+            self.store_asset_check_event(event, event_id)

@@ -1,0 +1,88 @@
+"""Betting lines known before tip-off, and the one push rule used everywhere (PGS, grading, features).
+
+A snapshot is pre-game when the bookmaker says so (minutes_before_tipoff >= 0) and, where the game's tip-off
+is known, its timestamp is before tip-off. Prop bookmaker priority: DraftKings, FanDuel, then the others
+alphabetically; the current line is that bookmaker's latest pre-game snapshot, the opening line its earliest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+PRIORITY_BOOKMAKERS = ("draftkings", "fanduel")
+OVER, UNDER, PUSH = "OVER", "UNDER", "PUSH"
+
+
+def over_under_result(points: pd.Series, line: pd.Series) -> pd.Series:
+    """OVER if points > line, UNDER if points < line, PUSH if equal; NULL without a line or a result."""
+    result = np.select([points > line, points < line, points == line], [OVER, UNDER, PUSH], default=None)
+    known = points.notna() & line.notna()
+    return pd.Series(np.where(known, result, None), index=points.index, dtype="string")
+
+
+def pregame_snapshots(snapshots: pd.DataFrame, tipoffs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Snapshots taken before tip-off. `tipoffs` (game_id, tipoff_utc) adds the timestamp test where known."""
+    keep = snapshots["minutes_before_tipoff"] >= 0
+    if tipoffs is not None and "game_id" in snapshots and snapshots["game_id"].notna().any():
+        tip = snapshots[["game_id"]].merge(tipoffs[["game_id", "tipoff_utc"]], on="game_id", how="left")["tipoff_utc"]
+        keep &= ~(tip.notna().to_numpy() & (snapshots["snapshot_timestamp"].to_numpy() >= tip.to_numpy()))
+    return snapshots[keep.to_numpy()]
+
+
+def _bookmaker_rank(bookmakers: pd.Series) -> pd.Series:
+    rank = bookmakers.map({b: i for i, b in enumerate(PRIORITY_BOOKMAKERS)})
+    return rank.fillna(len(PRIORITY_BOOKMAKERS)).astype(int)
+
+
+def select_prop_lines(props: pd.DataFrame, tipoffs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (game_date, player_lookup) with a pre-game line: current and opening line of the priority
+    bookmaker, its snapshot time, the number of bookmakers and the spread of their latest lines."""
+    columns = {"game_date": "datetime64[ns]", "player_lookup": "string", "current_points_line": "float64",
+               "opening_points_line": "float64", "line_bookmaker": "string", "line_snapshot_timestamp": "datetime64[ns, UTC]",
+               "line_bookmaker_count": "int64", "line_bookmaker_std": "float64"}
+    pre = pregame_snapshots(props, tipoffs)
+    if pre.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    pre = pre.assign(rank=_bookmaker_rank(pre["bookmaker"]))
+    key = ["game_date", "player_lookup"]
+    latest_per_book = pre.sort_values("snapshot_timestamp").groupby(key + ["bookmaker"], sort=False).tail(1)
+    books = latest_per_book.groupby(key).agg(
+        line_bookmaker_count=("bookmaker", "size"), line_bookmaker_std=("points_line", "std")
+    )
+    chosen = latest_per_book.sort_values(["rank", "bookmaker"]).groupby(key, sort=False).head(1)
+    opening = (
+        pre.merge(chosen[key + ["bookmaker"]], on=key + ["bookmaker"])
+        .sort_values("snapshot_timestamp")
+        .groupby(key, sort=False)
+        .head(1)[key + ["points_line"]]
+        .rename(columns={"points_line": "opening_points_line"})
+    )
+    out = (
+        chosen[key + ["points_line", "bookmaker", "snapshot_timestamp"]]
+        .rename(columns={"points_line": "current_points_line", "bookmaker": "line_bookmaker",
+                         "snapshot_timestamp": "line_snapshot_timestamp"})
+        .merge(opening, on=key)
+        .merge(books.reset_index(), on=key)
+    )
+    return out[list(columns)].reset_index(drop=True)
+
+
+def select_game_lines(lines: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
+    """One row per game with pre-game lines: home spread and total as the median across bookmakers of each
+    bookmaker's latest pre-game snapshot (opening = median of their earliest), and the bookmaker count."""
+    columns = ["game_id", "home_spread", "home_spread_opening", "game_total", "game_total_opening", "lines_bookmaker_count"]
+    pre = pregame_snapshots(lines, games[["game_id", "tipoff_utc"]])
+    pre = pre.merge(games[["game_id", "home_team_tricode"]], on="game_id")
+    spreads = pre[(pre["market_key"] == "spreads") & (pre["outcome_name"] == pre["home_team_tricode"])]
+    totals = pre[(pre["market_key"] == "totals") & (pre["outcome_name"] == "Over")]
+    out = games[["game_id"]].copy()
+    for frame, name in ((spreads, "home_spread"), (totals, "game_total")):
+        ordered = frame.sort_values("snapshot_timestamp").groupby(["game_id", "bookmaker_key"], sort=False)["outcome_point"]
+        latest = ordered.last().groupby(level="game_id").median().rename(name)
+        opening = ordered.first().groupby(level="game_id").median().rename(f"{name}_opening")
+        out = out.merge(latest.reset_index(), on="game_id", how="left").merge(opening.reset_index(), on="game_id", how="left")
+    count = pre.groupby("game_id")["bookmaker_key"].nunique().rename("lines_bookmaker_count").reset_index()
+    out = out.merge(count, on="game_id", how="left")
+    out["lines_bookmaker_count"] = out["lines_bookmaker_count"].fillna(0).astype("int64")
+    return out[columns]

@@ -1,0 +1,32 @@
+"""The one partitions definition shared by every table asset: a calendar day in US Eastern time.
+
+Every calendar day is a partition (a day without games materializes empty), starting with the first day of
+the 2021-22 season. end_offset=1 exposes today's partition for pre-game work (upcoming contexts,
+features and predictions for tonight's games).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+FIRST_GAME_DAY = "2021-10-19"
+TIMEZONE = "America/New_York"
+
+game_days = dg.DailyPartitionsDefinition(start_date=FIRST_GAME_DAY, timezone=TIMEZONE, end_offset=1)
+
+
+def history_window(days: int) -> dg.TimeWindowPartitionMapping:
+    """Upstream mapping for a lookback that ends the day before: partition D reads days [D - days, D - 1].
+
+    Ending at D - 1 makes same-day results unreachable for a single day; range runs load the union window
+    and filter per day (see phase4.windows).
+    """
+    return dg.TimeWindowPartitionMapping(start_offset=-days, end_offset=-1, allow_nonexistent_upstream_partitions=True)
+
+
+def days_in_window(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    """Calendar days of a partition time window [start, end)."""
+    first, last = start.date(), end.date()
+    return [first + dt.timedelta(days=i) for i in range((last - first).days)]

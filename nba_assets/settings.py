@@ -1,0 +1,53 @@
+"""Where things live. Environment variables override every default, for the CLI, the UI and the tests alike.
+
+- NBA_ASSETS_WAREHOUSE: DuckDB warehouse file (default <data>/warehouse.duckdb)
+- NBA_ASSETS_RAW_DIR: folder of raw files in the contract of docs/raw-contract.md; unset = the simulated league
+- NBA_ASSETS_DATA_DIR: folder for generated data (default <project>/data, gitignored)
+- DAGSTER_HOME: Dagster instance folder (default <project>/dagster_home, whose dagster.yaml is tracked)
+- NBA_ASSETS_STORAGE: "duckdb" (default) or "bigquery"
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SIMULATION_SEED = 20211019
+DEFAULT_SIMULATED_SEASONS = (2021, 2022)
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("NBA_ASSETS_DATA_DIR", PROJECT_ROOT / "data"))
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("NBA_ASSETS_WAREHOUSE", data_dir() / "warehouse.duckdb"))
+
+
+def raw_dir() -> Path | None:
+    value = os.environ.get("NBA_ASSETS_RAW_DIR")
+    return Path(value) if value else None
+
+
+def simulated_raw_dir(seed: int = DEFAULT_SIMULATION_SEED) -> Path:
+    return data_dir() / "simulated" / f"seed-{seed}"
+
+
+def storage_backend() -> str:
+    backend = os.environ.get("NBA_ASSETS_STORAGE", "duckdb").lower()
+    if backend not in ("duckdb", "bigquery"):
+        raise ValueError(f"NBA_ASSETS_STORAGE must be 'duckdb' or 'bigquery', not {backend!r}")
+    return backend
+
+
+def dagster_home() -> Path:
+    """The persistent instance folder; created with the project's dagster.yaml when it has none."""
+    home = Path(os.environ.get("DAGSTER_HOME", PROJECT_ROOT / "dagster_home"))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    template = PROJECT_ROOT / "dagster_home" / "dagster.yaml"
+    if not config.exists() and template.exists():
+        shutil.copyfile(template, config)
+    return home

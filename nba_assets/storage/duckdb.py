@@ -1,0 +1,121 @@
+"""DuckDB storage through dagster-duckdb-pandas, made safe for our tables.
+
+The stock DuckDBPandasIOManager deletes the partition window and inserts `SELECT *` positionally, outside a
+transaction, creating the table from whatever dtypes the first DataFrame had. Here each write:
+- creates the table from the declared schema (so a first, empty or all-NULL partition cannot fix wrong types),
+- deletes the window and inserts BY NAME inside one transaction (a partition is replaced or left untouched),
+- loads return the declared dtypes, and an absent table reads as an empty, typed frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import dagster as dg
+import duckdb
+import pandas as pd
+from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
+from dagster._utils.backoff import backoff
+from dagster_duckdb.io_manager import DuckDbClient, DuckDBIOManager
+from dagster_duckdb_pandas import DuckDBPandasTypeHandler
+
+from nba_assets.storage.schema import SchemaMismatchError, TableSchema, registered
+
+
+def connect_with_retry(database: str) -> duckdb.DuckDBPyConnection:
+    """DuckDB allows one writing process per file; wait for the other one like the stock IO manager does."""
+    return backoff(
+        fn=duckdb.connect,
+        retry_on=(RuntimeError, duckdb.IOException),
+        kwargs={"database": database, "read_only": False, "config": {"custom_user_agent": "nba_assets"}},
+        max_retries=10,
+    )
+
+
+def check_rows_inside_window(table: TableSchema, frame: pd.DataFrame, table_slice: TableSlice) -> None:
+    """A row dated outside the partition window would survive every later rewrite of its own day: refuse it."""
+    for dimension in table_slice.partition_dimensions:
+        window = dimension.partitions
+        if not isinstance(window, dg.TimeWindow):
+            continue
+        start, end = pd.Timestamp(window.start.date()), pd.Timestamp(window.end.date())
+        dates = frame[table.date_column]
+        outside = (dates < start) | (dates >= end)
+        if outside.any():
+            raise SchemaMismatchError(
+                f"{table.qualified_name}: {int(outside.sum())} row(s) dated outside the partition window "
+                f"[{start.date()}, {end.date()}): {sorted(dates[outside].dt.date.astype(str).unique())[:5]}"
+            )
+
+
+class TransactionalDuckDbClient(DuckDbClient):
+    @staticmethod
+    def ensure_schema_exists(context, table_slice: TableSlice, connection) -> None:
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {table_slice.schema}")
+        connection.execute(registered(table_slice.schema, table_slice.table).duckdb_ddl())
+
+    @staticmethod
+    @contextmanager
+    def connect(context, _table_slice) -> Iterator[duckdb.DuckDBPyConnection]:
+        conn = connect_with_retry(context.resource_config["database"])
+        writing = isinstance(context, dg.OutputContext)
+        try:
+            if writing:
+                conn.execute("BEGIN TRANSACTION")
+            yield conn
+            if writing:
+                conn.execute("COMMIT")
+        except BaseException:
+            if writing:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+
+class DeclaredSchemaPandasTypeHandler(DuckDBPandasTypeHandler):
+    def handle_output(self, context: dg.OutputContext, table_slice: TableSlice, obj: pd.DataFrame, connection):
+        table = registered(table_slice.schema, table_slice.table)
+        frame = table.conform(obj)
+        check_rows_inside_window(table, frame, table_slice)
+        if len(frame):
+            connection.register("partition_rows", frame)
+            connection.execute(f"INSERT INTO {table.qualified_name} BY NAME SELECT * FROM partition_rows")
+            connection.unregister("partition_rows")
+        row_count_key = "dagster/partition_row_count" if context.has_partition_key else "dagster/row_count"
+        context.add_output_metadata(
+            {row_count_key: len(frame), "dagster/column_schema": table.dagster_column_schema()}
+        )
+
+    def load_input(self, context: dg.InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
+        table = registered(table_slice.schema, table_slice.table)
+        if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
+            return table.empty()
+        try:
+            frame = connection.execute(DuckDbClient.get_select_statement(table_slice)).fetchdf()
+        except duckdb.CatalogException:
+            return table.empty()
+        return table.conform(frame)
+
+
+class WarehouseDuckDBIOManager(DuckDBIOManager):
+    """DuckDBPandasIOManager semantics with declared schemas and transactional partition replacement."""
+
+    @staticmethod
+    def type_handlers() -> Sequence[DbTypeHandler]:
+        return [DeclaredSchemaPandasTypeHandler()]
+
+    @staticmethod
+    def default_load_type() -> type | None:
+        return pd.DataFrame
+
+    def create_io_manager(self, context) -> DbIOManager:
+        return DbIOManager(
+            db_client=TransactionalDuckDbClient(),
+            database=self.database,
+            schema=self.schema_,
+            type_handlers=self.type_handlers(),
+            default_load_type=self.default_load_type(),
+            io_manager_name="WarehouseDuckDBIOManager",
+        )

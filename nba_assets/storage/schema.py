@@ -1,0 +1,137 @@
+"""Declared table schemas: the column order and types every writer and reader of a warehouse table agrees on."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+import dagster as dg
+import pandas as pd
+
+STRING, INT64, FLOAT64, BOOL, DATE, TIMESTAMP = "STRING", "INT64", "FLOAT64", "BOOL", "DATE", "TIMESTAMP"
+
+PANDAS_DTYPES = {
+    STRING: "string",
+    INT64: "Int64",
+    FLOAT64: "float64",
+    BOOL: "boolean",
+    DATE: "datetime64[ns]",
+    TIMESTAMP: "datetime64[ns]",
+}
+DUCKDB_TYPES = {STRING: "VARCHAR", INT64: "BIGINT", FLOAT64: "DOUBLE", BOOL: "BOOLEAN", DATE: "DATE", TIMESTAMP: "TIMESTAMP"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str = ""
+    nullable: bool = True
+    unit: str = ""
+
+
+def col(name: str, type_: str, description: str = "", *, nullable: bool = True, unit: str = "") -> Column:
+    return Column(name, type_, description, nullable, unit)
+
+
+class SchemaMismatchError(ValueError):
+    pass
+
+
+TABLES: dict[tuple[str, str], "TableSchema"] = {}
+
+
+def registered(dataset: str, name: str) -> "TableSchema":
+    try:
+        return TABLES[(dataset, name)]
+    except KeyError:
+        raise SchemaMismatchError(f"no declared schema for table {dataset}.{name}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class TableSchema:
+    """One warehouse table: dataset (= asset key prefix), name, partition date column, key and columns."""
+
+    dataset: str
+    name: str
+    date_column: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    description: str
+
+    def __post_init__(self):
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: duplicate column names")
+        missing = [k for k in (*self.key, self.date_column) if k not in names]
+        if missing:
+            raise ValueError(f"{self.name}: key/date columns {missing} are not declared")
+        TABLES[(self.dataset, self.name)] = self
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.dataset}.{self.name}"
+
+    @property
+    def asset_key(self) -> dg.AssetKey:
+        return dg.AssetKey([self.dataset, self.name])
+
+    def empty(self) -> pd.DataFrame:
+        return pd.DataFrame({c.name: pd.Series(dtype=PANDAS_DTYPES[c.type]) for c in self.columns})
+
+    def conform(self, frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Exactly the declared columns (or the named subset), in declared order, with declared dtypes.
+
+        Missing or extra columns are an error: a writer must produce the contract, never rely on positional inserts.
+        """
+        wanted = [c for c in self.columns if columns is None or c.name in columns]
+        names = [c.name for c in wanted]
+        missing = [c for c in names if c not in frame.columns]
+        extra = [c for c in frame.columns if c not in names]
+        if missing or extra:
+            raise SchemaMismatchError(f"{self.qualified_name}: missing columns {missing}, undeclared columns {extra}")
+        out = frame[names].reset_index(drop=True).copy()
+        for column in wanted:
+            out[column.name] = _cast(out[column.name], column)
+        not_null = [c.name for c in wanted if not c.nullable and out[c.name].isna().any()]
+        if not_null:
+            raise SchemaMismatchError(f"{self.qualified_name}: NULL in non-nullable columns {not_null}")
+        return out
+
+    def dagster_column_schema(self) -> dg.TableSchema:
+        return dg.TableSchema(
+            columns=[
+                dg.TableColumn(
+                    name=c.name,
+                    type=c.type,
+                    description=(c.description + (f" [{c.unit}]" if c.unit else "")) or None,
+                    constraints=dg.TableColumnConstraints(nullable=c.nullable),
+                )
+                for c in self.columns
+            ]
+        )
+
+    def duckdb_ddl(self) -> str:
+        cols = ", ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in self.columns)
+        return f"CREATE TABLE IF NOT EXISTS {self.qualified_name} ({cols})"
+
+
+def _cast(values: pd.Series, column: Column) -> pd.Series:
+    target = PANDAS_DTYPES[column.type]
+    if column.type in (DATE, TIMESTAMP):
+        converted = pd.to_datetime(values)
+        if converted.dt.tz is not None:
+            converted = converted.dt.tz_convert("UTC").dt.tz_localize(None)
+        converted = converted.astype("datetime64[ns]")
+        return converted.dt.normalize() if column.type == DATE else converted
+    if column.type == INT64 and pd.api.types.is_float_dtype(values):
+        fractional = values.notna() & (values % 1 != 0)
+        if fractional.any():
+            raise SchemaMismatchError(f"column {column.name}: INT64 column holds fractional values")
+    if column.type == STRING:
+        return values.astype("string")
+    return values.astype(target)
+

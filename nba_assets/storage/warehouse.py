@@ -1,0 +1,46 @@
+"""Read access to the warehouse for checks, sensors and the CLI (asset inputs go through the IO manager)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from nba_assets.storage.duckdb import connect_with_retry
+from nba_assets.storage.schema import TableSchema
+
+
+class DuckDBWarehouse(dg.ConfigurableResource):
+    """The local DuckDB warehouse file."""
+
+    database: str
+
+    def read_table(
+        self,
+        table: TableSchema,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Rows of `table` with start <= date < end (either bound optional), in declared dtypes."""
+        wanted = list(columns) if columns else table.column_names
+        conditions, params = [], []
+        if start is not None:
+            conditions.append(f'"{table.date_column}" >= ?')
+            params.append(start)
+        if end is not None:
+            conditions.append(f'"{table.date_column}" < ?')
+            params.append(end)
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        select = ", ".join(f'"{c}"' for c in wanted)
+        conn = connect_with_retry(self.database)
+        try:
+            frame = conn.execute(f"SELECT {select} FROM {table.qualified_name}{where}", params).fetchdf()
+        except duckdb.CatalogException:
+            frame = table.empty()[wanted]
+        finally:
+            conn.close()
+        return table.conform(frame, wanted)

@@ -1,0 +1,153 @@
+"""Point-in-time windows over game history, vectorized across all target days at once.
+
+A target is (entity, as-of date D, season start S). Its window is the entity's games with S <= game_date < D,
+cut to the last N games or to the last K calendar days. Strictly-before-D is built in: no caller can ask for
+a window that includes D. Windows are located with binary search over one sorted key and aggregated with
+prefix sums, so a two-season range costs the same code path as a single day.
+
+Every window reports its lineage: games found, first and last game date used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+_DAY_SPAN = 1 << 20  # larger than any day ordinal we meet (days since 1970), so (entity, day) packs into one int64
+
+
+def _day_ordinal(dates: pd.Series) -> np.ndarray:
+    return (pd.to_datetime(dates).values.astype("datetime64[D]").astype(np.int64)).astype(np.int64)
+
+
+@dataclasses.dataclass
+class GameHistory:
+    """History rows sorted by (entity, game date), with packed keys for binary search."""
+
+    frame: pd.DataFrame
+    keys: np.ndarray
+    codes: pd.Index
+    entity: tuple[str, ...]
+    date_col: str
+
+    @classmethod
+    def build(cls, history: pd.DataFrame, entity: str | Sequence[str], date_col: str = "game_date") -> "GameHistory":
+        entity = (entity,) if isinstance(entity, str) else tuple(entity)
+        ids = _entity_ids(history, entity)
+        codes = pd.Index(pd.unique(ids))
+        code = codes.get_indexer(ids).astype(np.int64)
+        keys = code * _DAY_SPAN + _day_ordinal(history[date_col])
+        order = np.argsort(keys, kind="stable")
+        return cls(history.iloc[order].reset_index(drop=True), keys[order], codes, entity, date_col)
+
+    def bounds(self, targets: pd.DataFrame, as_of: str, floor: str | None = None, last_n: int | None = None,
+               last_days: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """[start, end) row positions of each target's window: games with floor <= date < as_of, cut to the
+        last `last_n` games or to dates >= as_of - last_days."""
+        code = self.codes.get_indexer(_entity_ids(targets, self.entity)).astype(np.int64)
+        known = code >= 0
+        base = np.where(known, code, 0) * _DAY_SPAN
+        as_of_day = _day_ordinal(targets[as_of])
+        end = np.searchsorted(self.keys, base + as_of_day, side="left")
+        start = np.searchsorted(self.keys, base, side="left")
+        if floor is not None:
+            start = np.maximum(start, np.searchsorted(self.keys, base + _day_ordinal(targets[floor]), side="left"))
+        if last_days is not None:
+            start = np.maximum(start, np.searchsorted(self.keys, base + as_of_day - last_days, side="left"))
+        if last_n is not None:
+            start = np.maximum(start, end - last_n)
+        start = np.minimum(start, end)
+        start[~known] = end[~known] = 0
+        return start, end
+
+
+def _entity_ids(frame: pd.DataFrame, entity: tuple[str, ...]) -> np.ndarray:
+    if len(entity) == 1:
+        return frame[entity[0]].astype(str).to_numpy()
+    joined = frame[entity[0]].astype(str)
+    for column in entity[1:]:
+        joined = joined + "\x1f" + frame[column].astype(str)
+    return joined.to_numpy()
+
+
+def _prefix(values: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0.0], np.cumsum(values)])
+
+
+def window_stats(history: GameHistory, start: np.ndarray, end: np.ndarray, columns: Sequence[str],
+                 prefix: str = "") -> pd.DataFrame:
+    """Per target window: count of non-null values, sum, mean and sample std of each column, plus lineage."""
+    out: dict[str, np.ndarray] = {}
+    games = end - start
+    out[f"{prefix}games_found"] = games
+    dates = history.frame[history.date_col].to_numpy()
+    has = games > 0
+    first = np.full(len(start), np.datetime64("NaT"), dtype="datetime64[ns]")
+    last = first.copy()
+    first[has] = dates[start[has]]
+    last[has] = dates[end[has] - 1]
+    out[f"{prefix}first_game_date"] = first
+    out[f"{prefix}last_game_date"] = last
+    for column in columns:
+        values = pd.to_numeric(history.frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        present = ~np.isnan(values)
+        filled = np.where(present, values, 0.0)
+        n = _prefix(present.astype(float))
+        s = _prefix(filled)
+        ss = _prefix(filled * filled)
+        count = n[end] - n[start]
+        total = s[end] - s[start]
+        squares = ss[end] - ss[start]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(count > 0, total / count, np.nan)
+            var = np.where(count > 1, (squares - total * total / np.maximum(count, 1)) / (count - 1), np.nan)
+        out[f"{prefix}{column}_count"] = count
+        out[f"{prefix}{column}_sum"] = np.where(count > 0, total, np.nan)
+        out[f"{prefix}{column}_mean"] = mean
+        out[f"{prefix}{column}_std"] = np.sqrt(np.clip(var, 0, None))
+    return pd.DataFrame(out)
+
+
+def window_slope(history: GameHistory, start: np.ndarray, end: np.ndarray, column: str) -> np.ndarray:
+    """Least-squares slope of `column` over each window, oldest to newest game (x = 0, 1, ...); NaN if < 2 games.
+
+    Assumes the column has no NULLs inside windows (callers pass played games).
+    """
+    y = pd.to_numeric(history.frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    y = np.where(np.isnan(y), 0.0, y)
+    idx = np.arange(len(y), dtype=float)
+    sy, siy = _prefix(y), _prefix(idx * y)
+    n = (end - start).astype(float)
+    sum_y = sy[end] - sy[start]
+    sum_xy = (siy[end] - siy[start]) - start * sum_y  # x = global index - start
+    sum_x = n * (n - 1) / 2
+    sum_xx = (n - 1) * n * (2 * n - 1) / 6
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = n * sum_xx - sum_x * sum_x
+        slope = np.where(n >= 2, (n * sum_xy - sum_x * sum_y) / denom, np.nan)
+    return slope
+
+
+def window_rows(history: GameHistory, start: np.ndarray, end: np.ndarray, max_games: int) -> pd.DataFrame:
+    """The individual games of each window (at most the newest `max_games`), with `target` (target row number)
+    and `recency` (0 = newest game). For statistics that prefix sums cannot express (streaks, shares)."""
+    lengths = np.minimum(end - start, max_games)
+    target = np.repeat(np.arange(len(start)), lengths)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    positions = np.repeat(end, lengths) - 1 - offsets
+    rows = history.frame.iloc[positions].reset_index(drop=True)
+    rows["target"] = target
+    rows["recency"] = offsets
+    return rows
+
+
+def last_game(history: GameHistory, start: np.ndarray, end: np.ndarray) -> pd.DataFrame:
+    """Each target's most recent game in its window (all columns), NULL where the window is empty."""
+    has = end > start
+    if not len(history.frame):
+        return history.frame.reindex(range(len(start)))
+    rows = history.frame.iloc[np.where(has, end - 1, 0)].reset_index(drop=True)
+    return rows.where(pd.Series(has), other=None) if not has.all() else rows
