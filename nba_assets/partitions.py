@@ -14,6 +14,10 @@ import dagster as dg
 FIRST_GAME_DAY = "2021-10-19"
 TIMEZONE = "America/New_York"
 
+# How far back any table looks: a season (October to June) plus the previous season's end for early-season
+# context and one-year head-to-head history.
+HISTORY_DAYS = 366
+
 game_days = dg.DailyPartitionsDefinition(start_date=FIRST_GAME_DAY, timezone=TIMEZONE, end_offset=1)
 
 

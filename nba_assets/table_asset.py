@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import dagster as dg
 
 from nba_assets import settings
-from nba_assets.partitions import game_days
+from nba_assets.partitions import HISTORY_DAYS, game_days, history_window
 from nba_assets.storage.schema import TableSchema
 
 
@@ -45,3 +45,13 @@ def window_dates(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
     """[start, end) calendar dates of the partition window being materialized (one day or a range)."""
     window = context.partition_time_window
     return window.start.date(), window.end.date()
+
+
+def same_day(table: TableSchema) -> dg.AssetIn:
+    """The upstream table's rows of the same days."""
+    return dg.AssetIn(key=table.asset_key)
+
+
+def history(table: TableSchema) -> dg.AssetIn:
+    """The upstream table's rows of the HISTORY_DAYS before each day (never the day itself)."""
+    return dg.AssetIn(key=table.asset_key, partition_mapping=history_window(HISTORY_DAYS))

@@ -5,7 +5,6 @@ import dagster as dg
 import pandas as pd
 
 from nba_assets.calendar import SEASON_CALENDAR, build_season_calendar
-from nba_assets.partitions import history_window
 from nba_assets.phase3 import box_scores, upcoming
 from nba_assets.phase3.tables import (
     PLAYER_GAME_SUMMARY,
@@ -15,20 +14,11 @@ from nba_assets.phase3.tables import (
     UPCOMING_TEAM_GAME_CONTEXT,
 )
 from nba_assets.raw.resource import RawSourceResource, raw_key
-from nba_assets.table_asset import table_asset, window_dates
+from nba_assets.table_asset import history, same_day, table_asset, window_dates
 
 GROUP = "phase3_analytics"
-HISTORY_DAYS = 366  # a season (October to June) plus the previous season's last games for early-season context
 ROSTER_LOOKBACK_DAYS = 30  # roster snapshots are taken on game days; a month always holds a team's latest
 BOX_SCORES_COMPLETE = "box_scores_complete"
-
-
-def _identity(table) -> dg.AssetIn:
-    return dg.AssetIn(key=table.asset_key)
-
-
-def _history(table) -> dg.AssetIn:
-    return dg.AssetIn(key=table.asset_key, partition_mapping=history_window(HISTORY_DAYS))
 
 
 @table_asset(SEASON_CALENDAR, group=GROUP, partitioned=False, deps=[raw_key("nbac_schedule")])
@@ -83,7 +73,7 @@ def team_offense_game_summary(context: dg.AssetExecutionContext, raw: RawSourceR
     yield _completeness_check(TEAM_OFFENSE_GAME_SUMMARY, audit)
 
 
-@table_asset(TEAM_DEFENSE_GAME_SUMMARY, group=GROUP, ins={"team_offense": _identity(TEAM_OFFENSE_GAME_SUMMARY)})
+@table_asset(TEAM_DEFENSE_GAME_SUMMARY, group=GROUP, ins={"team_offense": same_day(TEAM_OFFENSE_GAME_SUMMARY)})
 def team_defense_game_summary(team_offense: pd.DataFrame) -> dg.Output:
     frame = box_scores.team_defense_game_summary(team_offense)
     return dg.Output(frame, metadata=_table_metadata(frame))
@@ -92,7 +82,7 @@ def team_defense_game_summary(team_offense: pd.DataFrame) -> dg.Output:
 @table_asset(
     PLAYER_GAME_SUMMARY,
     group=GROUP,
-    ins={"team_offense": _identity(TEAM_OFFENSE_GAME_SUMMARY)},
+    ins={"team_offense": same_day(TEAM_OFFENSE_GAME_SUMMARY)},
     deps=[raw_key(t) for t in ("nbac_schedule", "nbac_gamebook_player_stats", "nbac_play_by_play", "odds_api_player_points_props")],
     check_specs=[dg.AssetCheckSpec(BOX_SCORES_COMPLETE, asset=PLAYER_GAME_SUMMARY.asset_key,
                                    description="every Final competitive game of the window has box scores")],
@@ -117,7 +107,7 @@ def _pregame_rosters(raw: RawSourceResource, start, end) -> pd.DataFrame | None:
 @table_asset(
     UPCOMING_TEAM_GAME_CONTEXT,
     group=GROUP,
-    ins={"season_calendar": dg.AssetIn(key=SEASON_CALENDAR.asset_key), "team_history": _history(TEAM_OFFENSE_GAME_SUMMARY)},
+    ins={"season_calendar": dg.AssetIn(key=SEASON_CALENDAR.asset_key), "team_history": history(TEAM_OFFENSE_GAME_SUMMARY)},
     deps=[raw_key(t) for t in ("nbac_schedule", "espn_team_rosters", "odds_api_game_lines", "nbac_injury_report")],
 )
 def upcoming_team_game_context(
@@ -141,10 +131,10 @@ def upcoming_team_game_context(
     group=GROUP,
     ins={
         "season_calendar": dg.AssetIn(key=SEASON_CALENDAR.asset_key),
-        "player_history": _history(PLAYER_GAME_SUMMARY),
-        "team_history": _history(TEAM_OFFENSE_GAME_SUMMARY),
-        "defense_history": _history(TEAM_DEFENSE_GAME_SUMMARY),
-        "team_context": _identity(UPCOMING_TEAM_GAME_CONTEXT),
+        "player_history": history(PLAYER_GAME_SUMMARY),
+        "team_history": history(TEAM_OFFENSE_GAME_SUMMARY),
+        "defense_history": history(TEAM_DEFENSE_GAME_SUMMARY),
+        "team_context": same_day(UPCOMING_TEAM_GAME_CONTEXT),
     },
     deps=[raw_key(t) for t in ("nbac_schedule", "espn_team_rosters", "odds_api_player_points_props", "nbac_injury_report")],
 )
