@@ -52,6 +52,6 @@ def same_day(table: TableSchema) -> dg.AssetIn:
     return dg.AssetIn(key=table.asset_key)
 
 
-def history(table: TableSchema) -> dg.AssetIn:
-    """The upstream table's rows of the HISTORY_DAYS before each day (never the day itself)."""
-    return dg.AssetIn(key=table.asset_key, partition_mapping=history_window(HISTORY_DAYS))
+def history(table: TableSchema, days: int = HISTORY_DAYS) -> dg.AssetIn:
+    """The upstream table's rows of the `days` days before each day (never the day itself)."""
+    return dg.AssetIn(key=table.asset_key, partition_mapping=history_window(days))

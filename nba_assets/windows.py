@@ -73,8 +73,13 @@ def _entity_ids(frame: pd.DataFrame, entity: tuple[str, ...]) -> np.ndarray:
     return joined.to_numpy()
 
 
+# Window sums are computed in fixed point (micro-units in int64): integer sums do not depend on which other
+# rows the history holds, so a day computed inside a range run equals the same day computed alone.
+_SCALE = 1_000_000
+
+
 def _prefix(values: np.ndarray) -> np.ndarray:
-    return np.concatenate([[0.0], np.cumsum(values)])
+    return np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
 
 
 def window_stats(history: GameHistory, start: np.ndarray, end: np.ndarray, columns: Sequence[str],
@@ -94,13 +99,13 @@ def window_stats(history: GameHistory, start: np.ndarray, end: np.ndarray, colum
     for column in columns:
         values = pd.to_numeric(history.frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         present = ~np.isnan(values)
-        filled = np.where(present, values, 0.0)
-        n = _prefix(present.astype(float))
-        s = _prefix(filled)
-        ss = _prefix(filled * filled)
-        count = n[end] - n[start]
-        total = s[end] - s[start]
-        squares = ss[end] - ss[start]
+        fixed = np.round(np.where(present, values, 0.0) * _SCALE).astype(np.int64)
+        n = _prefix(present.astype(np.int64))
+        s = _prefix(fixed)
+        ss = _prefix(np.round(np.where(present, values * values, 0.0) * _SCALE).astype(np.int64))
+        count = (n[end] - n[start]).astype("float64")
+        total = (s[end] - s[start]) / _SCALE
+        squares = (ss[end] - ss[start]) / _SCALE
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(count > 0, total / count, np.nan)
             var = np.where(count > 1, (squares - total * total / np.maximum(count, 1)) / (count - 1), np.nan)
@@ -111,24 +116,24 @@ def window_stats(history: GameHistory, start: np.ndarray, end: np.ndarray, colum
     return pd.DataFrame(out)
 
 
-def window_slope(history: GameHistory, start: np.ndarray, end: np.ndarray, column: str) -> np.ndarray:
-    """Least-squares slope of `column` over each window, oldest to newest game (x = 0, 1, ...); NaN if < 2 games.
-
-    Assumes the column has no NULLs inside windows (callers pass played games).
-    """
-    y = pd.to_numeric(history.frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    y = np.where(np.isnan(y), 0.0, y)
-    idx = np.arange(len(y), dtype=float)
-    sy, siy = _prefix(y), _prefix(idx * y)
-    n = (end - start).astype(float)
-    sum_y = sy[end] - sy[start]
-    sum_xy = (siy[end] - siy[start]) - start * sum_y  # x = global index - start
-    sum_x = n * (n - 1) / 2
-    sum_xx = (n - 1) * n * (2 * n - 1) / 6
+def window_slope(history: GameHistory, start: np.ndarray, end: np.ndarray, column: str, max_games: int) -> np.ndarray:
+    """Least-squares slope of `column` over each window of at most `max_games` (oldest to newest, x = 0, 1, ...);
+    NaN with fewer than 2 games. Computed on the gathered window itself, independent of the rest of history."""
+    y_all = pd.to_numeric(history.frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    n = np.minimum(end - start, max_games)
+    first = end - n
+    offsets = np.arange(max_games)
+    inside = offsets[None, :] < n[:, None]
+    positions = np.where(inside, first[:, None] + offsets[None, :], 0)
+    y = np.where(inside, y_all[positions] if len(y_all) else 0.0, 0.0)
+    x = np.where(inside, offsets[None, :], 0.0)
+    count = n.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        denom = n * sum_xx - sum_x * sum_x
-        slope = np.where(n >= 2, (n * sum_xy - sum_x * sum_y) / denom, np.nan)
-    return slope
+        x_mean = x.sum(axis=1) / count
+        y_mean = y.sum(axis=1) / count
+        dx = np.where(inside, x - x_mean[:, None], 0.0)
+        slope = (dx * (y - y_mean[:, None])).sum(axis=1) / (dx * dx).sum(axis=1)
+    return np.where(n >= 2, slope, np.nan)
 
 
 def window_rows(history: GameHistory, start: np.ndarray, end: np.ndarray, max_games: int) -> pd.DataFrame:

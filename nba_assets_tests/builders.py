@@ -71,12 +71,15 @@ def write_raw(folder: Path, tables: dict[str, pd.DataFrame | Sequence[dict]], fm
 
 
 def materialize(assets: Iterable, raw_dir: Path, warehouse: Path, start: str, end: str | None = None,
-                instance: dg.DagsterInstance | None = None, raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
-    """One run over [start, end] (one partition when end is omitted) against a throwaway warehouse."""
+                instance: dg.DagsterInstance | None = None, raise_on_error: bool = True,
+                selection: Sequence | None = None) -> dg.ExecuteInProcessResult:
+    """One run over [start, end] (one partition when end is omitted) against a throwaway warehouse; with
+    `selection`, only those of `assets` run and the others' tables are read as they are."""
     resources = duckdb_resources(str(warehouse), RawSourceResource(raw_dir=str(raw_dir)))
     return dg.materialize(
-        list(assets), resources=resources, instance=instance or dg.DagsterInstance.ephemeral(),
+        list(assets), selection=selection, resources=resources, instance=instance or dg.DagsterInstance.ephemeral(),
         tags={RANGE_START: start, RANGE_END: end or start}, raise_on_error=raise_on_error,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
 
 

@@ -70,7 +70,7 @@ def test_window_never_includes_the_as_of_day(history):
 def test_slope_and_rows_and_last_game(history, targets):
     built = GameHistory.build(history, "player_lookup")
     start, end = built.bounds(targets, as_of="game_date", floor="season_start", last_n=7)
-    slopes = window_slope(built, start, end, "points")
+    slopes = window_slope(built, start, end, "points", 7)
     rows = window_rows(built, start, end, 3)
     last = last_game(built, start, end)
     for i, target in targets.iterrows():

@@ -314,13 +314,14 @@ def _attach_teammates_out(targets: pd.DataFrame, played: pd.DataFrame) -> pd.Dat
     s, e = rotation.bounds(targets, as_of="game_date", last_days=30)
     usage = window_stats(rotation, s, e, ["usage_rate"])["usage_rate_mean"].fillna(0.0)
     out_now = targets["injury_status"].isin(OUT_STATUSES).to_numpy()
-    frame = targets[["game_id", "team_abbr"]].assign(star_out=(star.to_numpy() & out_now).astype(int),
-                                                      usage_out=np.where(out_now, usage.to_numpy(), 0.0))
+    # usage summed in micro-units: an integer sum does not depend on the order of the roster rows
+    micro_usage = np.round(np.where(out_now, usage.to_numpy(), 0.0) * 1e6).astype(np.int64)
+    frame = targets[["game_id", "team_abbr"]].assign(star_out=(star.to_numpy() & out_now).astype(int), usage_out=micro_usage)
     team_totals = frame.groupby(["game_id", "team_abbr"])[["star_out", "usage_out"]].transform("sum")
     own_star = frame["star_out"].to_numpy()
     own_usage = frame["usage_out"].to_numpy()
     has_report = targets["injury_report_available"].to_numpy()
     targets = targets.copy()
     targets["star_teammates_out"] = pd.array(np.where(has_report, team_totals["star_out"].to_numpy() - own_star, pd.NA), dtype="Int64")
-    targets["teammate_usage_out"] = np.where(has_report, team_totals["usage_out"].to_numpy() - own_usage, np.nan)
+    targets["teammate_usage_out"] = np.where(has_report, (team_totals["usage_out"].to_numpy() - own_usage) / 1e6, np.nan)
     return targets

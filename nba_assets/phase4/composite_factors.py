@@ -72,7 +72,11 @@ def projected_usage(targets: pd.DataFrame, context: pd.DataFrame, players: pd.Da
     present = with_teammates.groupby(["game_date", "player_lookup", "game_id"]).size().rename("teammates_present")
     own = own.merge(present.reset_index(), on=["game_date", "player_lookup", "game_id"], how="left")
     without = own[own["teammates_present"].isna()]
-    projection = without.groupby(["game_date", "team_abbr", "player_lookup"])["usage_rate"].agg(["mean", "count"]).reset_index()
+    # usage_rate has one decimal: summing tenths as integers makes the mean independent of row order
+    tenths = (without["usage_rate"] * 10).round().astype("Int64")
+    projection = without.assign(tenths=tenths).groupby(["game_date", "team_abbr", "player_lookup"])["tenths"].agg(
+        ["sum", "count"]).reset_index()
+    projection["mean"] = projection["sum"].astype(float) / projection["count"] / 10
     merged = targets[["game_date", "team_abbr", "player_lookup"]].merge(projection, how="left",
                                                                       on=["game_date", "team_abbr", "player_lookup"])
     has_out = targets.set_index(["game_date", "team_abbr", "player_lookup"]).index.isin(

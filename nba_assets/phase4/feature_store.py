@@ -35,6 +35,7 @@ ML_FEATURE_STORE = TableSchema(
         col("season_year", INT64, nullable=False),
         col("season_phase", STRING, nullable=False),
         col("injury_status", STRING, "pre-game status, NULL without an injury report"),
+        col("line_bookmaker", STRING, "bookmaker of the pre-game prop line (vegas_points_line)"),
         col("is_prediction_candidate", BOOL, "not out/doubtful, and a prop line or ≥ 15 minutes a game lately",
             nullable=False),
         col("early_season_flag", BOOL, nullable=False),
@@ -145,7 +146,7 @@ BUILDERS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "implied_team_total": lambda j: (j["upgc__game_total"] - j["upgc__game_spread"]) / 2,
     "points_avg_last_3": lambda j: j["pdc__points_avg_last_3"],
     "scoring_trend_slope": lambda j: j["pdc__points_slope_last_7"],
-    "deviation_from_avg_last3": lambda j: _z(j, "pdc__points_avg_last_3"),
+    "deviation_from_avg_last3": lambda j: _clamp(_z(j, "pdc__points_avg_last_3"), 6),
     "consecutive_games_below_avg": lambda j: j["pdc__games_below_season_avg_streak"],
     "teammate_usage_available": lambda j: j["upgc__teammate_usage_out"],
     "usage_rate_last_5": lambda j: j["pdc__usage_rate_last_5"],
@@ -160,6 +161,7 @@ BUILDERS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "blowout_minutes_risk": lambda j: j["pdc__team_blowout_rate_last_10"],
     "minutes_volatility_last_10": lambda j: j["pdc__minutes_std_last_10"],
     "opponent_pace_mismatch": lambda j: j["pdc__team_pace_last_10"] - j["tdza__opponent_pace"],
+    "fg_attempts_avg_last_10": lambda j: j["pdc__fg_attempts_avg_last_10"],
 }
 
 
@@ -233,6 +235,7 @@ def ml_feature_store(context: pd.DataFrame, team_context: pd.DataFrame, daily_ca
     out["season_year"] = j["upgc__season_year"]
     out["season_phase"] = j["upgc__season_phase"]
     out["injury_status"] = j["upgc__injury_status"]
+    out["line_bookmaker"] = j["upgc__line_bookmaker"]
     out_or_doubtful = j["upgc__injury_status"].isin(["out", "doubtful"])
     playing_time = j["pdc__minutes_avg_last_10"] >= CANDIDATE_MIN_MINUTES
     out["is_prediction_candidate"] = ~out_or_doubtful & (j["upgc__has_prop_line"].astype(bool) | playing_time.fillna(False))

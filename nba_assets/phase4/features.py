@@ -15,7 +15,7 @@ PHASE4, PHASE3, CALCULATED, MISSING = "phase4", "phase3", "calculated", "missing
 SOURCE_WEIGHTS = {PHASE4: 100.0, PHASE3: 87.0, CALCULATED: 100.0, MISSING: 0.0}
 
 MATCHUP, PLAYER_HISTORY, TEAM_CONTEXT, VEGAS, GAME_CONTEXT = "matchup", "player_history", "team_context", "vegas", "game_context"
-FEATURE_VERSION = "v3_contract_58"
+FEATURE_VERSION = "v3_contract_61"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,7 +84,7 @@ FEATURES: tuple[Feature, ...] = (
     _f(42, "implied_team_total", "points", 80, 150, VEGAS, False, CALCULATED, "(game total − team spread) / 2"),
     _f(43, "points_avg_last_3", "points", 0, 80, PLAYER_HISTORY, True, PHASE4, "mean points, last 3"),
     _f(44, "scoring_trend_slope", "points/game", -20, 20, PLAYER_HISTORY, True, PHASE4, "slope of points, last 7 (≥ 4)"),
-    _f(45, "deviation_from_avg_last3", "std", -6, 6, PLAYER_HISTORY, True, CALCULATED, "(L3 − season) / std L10"),
+    _f(45, "deviation_from_avg_last3", "std", -6, 6, PLAYER_HISTORY, True, CALCULATED, "(L3 − season) / std L10, clamped ±6"),
     _f(46, "consecutive_games_below_avg", "games", 0, 20, PLAYER_HISTORY, True, PHASE4,
        "newest games in a row below the season average (counted up to 20)"),
     _f(47, "teammate_usage_available", "percent", 0, 150, GAME_CONTEXT, False, PHASE3,
@@ -102,6 +102,7 @@ FEATURES: tuple[Feature, ...] = (
     _f(57, "blowout_minutes_risk", "fraction", 0, 1, TEAM_CONTEXT, True, PHASE4, "team's games decided by ≥ 15, last 10"),
     _f(58, "minutes_volatility_last_10", "minutes", 0, 30, PLAYER_HISTORY, True, PHASE4, "std of minutes, last 10"),
     _f(59, "opponent_pace_mismatch", "poss/48 min", -30, 30, MATCHUP, True, CALCULATED, "team pace − opponent pace"),
+    _f(60, "fg_attempts_avg_last_10", "attempts", 0, 40, PLAYER_HISTORY, True, PHASE4, "field-goal attempts per game, last 10"),
 )
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)

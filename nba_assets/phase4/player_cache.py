@@ -46,8 +46,9 @@ def _games_since_structural_change(history: GameHistory, start: np.ndarray, end:
     idx = np.where(has, end - 1, 0)
     since_break = np.where(has, end - np.maximum(last_break[idx] if len(last_break) else 0, start), np.nan)
     previous = last_game(history, start, end)
-    changed_today = (previous["team_abbr"].to_numpy() != targets["team_abbr"].to_numpy()) | (
-        (targets["cache_date"] - pd.to_datetime(previous["game_date"])).dt.days.to_numpy() > STRUCTURAL_GAP_DAYS)
+    other_team = (previous["team_abbr"].astype("string") != targets["team_abbr"].astype("string").to_numpy()).fillna(False)
+    long_gap = (targets["cache_date"] - pd.to_datetime(previous["game_date"])).dt.days.to_numpy() > STRUCTURAL_GAP_DAYS
+    changed_today = other_team.to_numpy(dtype=bool) | long_gap
     value = np.where(changed_today, 0, np.minimum(since_break, STRUCTURAL_CAP))
     return np.where(has, value, np.nan)
 
@@ -84,19 +85,21 @@ def player_daily_cache(targets: pd.DataFrame, calendar: pd.DataFrame, players: p
     out["recent_trend"] = np.where(e5 - s5 >= 5, recent_trend(newest_two, older), np.nan)
 
     s10, e10 = window(last_n=10)
-    l10 = window_stats(history, s10, e10, ["points", "minutes_played", "usage_rate", "ft_makes", "shooting_attempts"])
+    l10 = window_stats(history, s10, e10, ["points", "minutes_played", "usage_rate", "ft_makes", "shooting_attempts",
+                                           "fg_attempts"])
     out["points_avg_last_10"] = l10["points_mean"]
     out["points_std_last_10"] = l10["points_std"]
     out["minutes_avg_last_10"] = l10["minutes_played_mean"]
     out["minutes_std_last_10"] = l10["minutes_played_std"]
+    out["fg_attempts_avg_last_10"] = l10["fg_attempts_mean"]
     out["points_per_minute_last_10"] = np.round(ratio(l10["points_sum"], l10["minutes_played_sum"]), 4)
     out["usage_rate_last_10"] = l10["usage_rate_mean"]
     out["ts_pct_last_10"] = np.round(ratio(l10["points_sum"], 2 * l10["shooting_attempts_sum"]), 3)
     out["free_throw_points_share_last_10"] = np.where(
         l10["games_found"] >= 5, np.round(ratio(l10["ft_makes_sum"], l10["points_sum"]), 3), np.nan)
-    out["points_slope_last_10"] = np.where(e10 - s10 >= 5, window_slope(history, s10, e10, "points"), np.nan)
+    out["points_slope_last_10"] = np.where(e10 - s10 >= 5, window_slope(history, s10, e10, "points", 10), np.nan)
     s7, e7 = window(last_n=7)
-    out["points_slope_last_7"] = np.where(e7 - s7 >= 4, window_slope(history, s7, e7, "points"), np.nan)
+    out["points_slope_last_7"] = np.where(e7 - s7 >= 4, window_slope(history, s7, e7, "points", 7), np.nan)
     out["games_below_season_avg_streak"] = _below_average_streak(history, season_s, season_e, out["points_avg_season"])
     out["games_since_structural_change"] = _games_since_structural_change(history, *history.bounds(t, as_of="cache_date"), t)
     out = pd.concat([out, l10[["games_found", "first_game_date", "last_game_date"]].add_prefix("l10_").set_axis(out.index)], axis=1)

@@ -165,6 +165,7 @@ PLAYER_DAILY_CACHE = TableSchema(
         col("recent_trend", INT64, "−2..2 from the last 5 games (reference rule), ≥ 5 games"),
         col("games_below_season_avg_streak", INT64, "consecutive newest games below the season average"),
         col("minutes_avg_last_10", FLOAT64, unit="minutes"),
+        col("fg_attempts_avg_last_10", FLOAT64, unit="attempts"),
         col("minutes_std_last_10", FLOAT64, unit="minutes"),
         col("minutes_avg_season", FLOAT64, unit="minutes"),
         col("points_per_minute_last_10", FLOAT64, unit="points/minute"),

@@ -39,7 +39,7 @@ def league_zone_averages(history: GameHistory, days: pd.DataFrame) -> pd.DataFra
     """Per day: the unweighted mean over teams of their zone FG% allowed in the 30 days before the day (this
     season), over teams with at least 5 games there; NULL when fewer than 10 teams qualify or the zone has no
     data."""
-    teams = pd.Series(history.codes, name="team_abbr")
+    teams = pd.Series(sorted(history.codes), name="team_abbr")  # a fixed order: the mean must not depend on history
     grid = days.merge(teams, how="cross")
     grid["floor"] = np.maximum(grid["season_start"], grid["analysis_date"] - pd.Timedelta(days=LEAGUE_WINDOW_DAYS))
     s, e = history.bounds(grid, as_of="analysis_date", floor="floor")

@@ -1,0 +1,177 @@
+"""Walk-forward XGBoost: a model per training cutoff (the first day of each month with games), trained on
+every feature-store row dated before the cutoff with the player's actual points, and the ensemble weights
+fitted on that model's validation window.
+
+Points are skewed and graded by absolute error, so the model minimises absolute error (reg:absoluteerror)
+and the ensemble weights are the least-absolute-error combination of the systems on the validation window.
+With fewer than MIN_TRAINING_ROWS rows before a cutoff there is no model: xgboost_v1 predicts nothing
+(NULL, warned) and the ensemble combines the other systems.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+from scipy import sparse
+from scipy.optimize import linprog
+from sklearn.metrics import mean_absolute_error
+
+from nba_assets.calendar import final_games
+from nba_assets.phase4.features import FEATURE_NAMES, FEATURE_VERSION
+from nba_assets.predictions import systems
+from nba_assets.predictions.similarity import similarity_balanced
+from nba_assets.predictions.tables import POINTS_MODEL
+
+MIN_TRAINING_ROWS = 2000
+VALIDATION_SHARE = 0.15
+HYPERPARAMETERS = {
+    "objective": "reg:absoluteerror",
+    "max_depth": 5,
+    "learning_rate": 0.05,
+    "n_estimators": 600,
+    "min_child_weight": 10,
+    "subsample": 0.8,
+    "colsample_bytree": 0.8,
+    "tree_method": "hist",
+    "early_stopping_rounds": 40,
+    "random_state": 20211019,
+    "n_jobs": 2,
+}
+COMPONENT_SYSTEMS = ("moving_average_baseline_v1", "zone_matchup_v1", "similarity_balanced_v1", "xgboost_v1")
+
+
+def training_cutoffs(schedule: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Timestamp]:
+    """First days of the months in [start, end) during which the schedule has Final competitive games."""
+    games = final_games(schedule)
+    months = pd.to_datetime(games["game_date"]).dt.to_period("M").unique()
+    cutoffs = sorted(m.to_timestamp() for m in months)
+    return [c for c in cutoffs if start <= c < end]
+
+
+def training_rows(features: pd.DataFrame, players: pd.DataFrame) -> pd.DataFrame:
+    """Feature-store rows of players who then played, with their actual points, in a stable order."""
+    played = players[players["is_active"].astype(bool)][["game_date", "player_lookup", "points"]]
+    rows = features.merge(played.rename(columns={"points": "actual_points"}), on=["game_date", "player_lookup"])
+    return rows.sort_values(["game_date", "player_lookup"]).reset_index(drop=True)
+
+
+def _matrix(frame: pd.DataFrame) -> np.ndarray:
+    return frame[list(FEATURE_NAMES)].to_numpy(dtype="float32")
+
+
+def _fit(train: pd.DataFrame, validation: pd.DataFrame | None, n_estimators: int | None = None) -> xgb.XGBRegressor:
+    params = dict(HYPERPARAMETERS)
+    if validation is None:
+        params.pop("early_stopping_rounds")
+        params["n_estimators"] = n_estimators
+    model = xgb.XGBRegressor(**params)
+    eval_set = [(_matrix(validation), validation["actual_points"].to_numpy())] if validation is not None else None
+    model.fit(_matrix(train), train["actual_points"].to_numpy(), eval_set=eval_set, verbose=False)
+    return model
+
+
+def component_predictions(rows: pd.DataFrame, history: pd.DataFrame, xgboost_points: np.ndarray) -> pd.DataFrame:
+    """Each component system's predicted points for `rows` (history: earlier rows with actual points)."""
+    return pd.DataFrame({
+        "moving_average_baseline_v1": systems.moving_average_baseline(rows)["predicted_points"].to_numpy(),
+        "zone_matchup_v1": systems.zone_matchup(rows)["predicted_points"].to_numpy(),
+        "similarity_balanced_v1": similarity_balanced(rows, history)["predicted_points"].to_numpy(),
+        "xgboost_v1": xgboost_points,
+    })
+
+
+def least_absolute_error_weights(predictions: pd.DataFrame, actual: np.ndarray) -> dict[str, float]:
+    """Non-negative weights summing to 1 minimising Σ|actual − Σ w·prediction| over rows where every system
+    predicted (a linear program)."""
+    complete = predictions.notna().all(axis=1).to_numpy()
+    x, y = predictions.to_numpy()[complete], actual[complete]
+    n, k = x.shape
+    if n == 0:
+        return {name: 1.0 / k for name in predictions.columns}
+    # variables: k weights, then n positive and n negative residuals; rows: x·w + r⁺ − r⁻ = y, Σw = 1
+    cost = np.concatenate([np.zeros(k), np.ones(2 * n)])
+    a_eq = sparse.vstack([sparse.hstack([sparse.csr_matrix(x), sparse.identity(n), -sparse.identity(n)]),
+                          sparse.csr_matrix(np.concatenate([np.ones(k), np.zeros(2 * n)]))]).tocsr()
+    solution = linprog(cost, A_eq=a_eq, b_eq=np.concatenate([y, [1.0]]), bounds=[(0, None)] * (k + 2 * n), method="highs")
+    weights = np.clip(solution.x[:k], 0, None) if solution.success else np.full(k, 1.0 / k)
+    weights = weights / weights.sum()
+    return {name: round(float(w), 4) for name, w in zip(predictions.columns, weights)}
+
+
+def train_points_model(cutoff: pd.Timestamp, rows: pd.DataFrame) -> dict | None:
+    """One model row for the cutoff from training rows dated before it, or None with too little history."""
+    usable = rows[rows["game_date"] < cutoff]
+    if len(usable) < MIN_TRAINING_ROWS:
+        return None
+    dates = np.sort(usable["game_date"].unique())
+    split = dates[int(len(dates) * (1 - VALIDATION_SHARE))]
+    train, validation = usable[usable["game_date"] < split], usable[usable["game_date"] >= split]
+    model = _fit(train, validation)
+    best = int(model.best_iteration) + 1
+    validation_points = np.clip(model.predict(_matrix(validation)), 0, systems.MAX_POINTS)
+    components = component_predictions(validation.reset_index(drop=True), usable, validation_points)
+    actual = validation["actual_points"].to_numpy(dtype=float)
+    baseline = components["moving_average_baseline_v1"]
+    weights = least_absolute_error_weights(components, actual)
+    final = _fit(usable, None, n_estimators=best)
+    date = cutoff.strftime("%Y%m%d")
+    return {
+        "model_date": cutoff,
+        "model_id": f"xgboost_v1_{date}",
+        "training_start": usable["game_date"].min(),
+        "training_end": usable["game_date"].max(),
+        "validation_start": pd.Timestamp(split),
+        "training_rows": len(usable),
+        "validation_rows": len(validation),
+        "validation_mae": round(float(mean_absolute_error(actual, validation_points)), 4),
+        "validation_baseline_mae": round(float(mean_absolute_error(actual[baseline.notna()], baseline.dropna())), 4)
+        if baseline.notna().any() else np.nan,
+        "best_iteration": best,
+        "objective": HYPERPARAMETERS["objective"],
+        "hyperparameters": json.dumps({k: v for k, v in HYPERPARAMETERS.items() if k != "n_jobs"}, sort_keys=True),
+        "feature_names": json.dumps(list(FEATURE_NAMES)),
+        "feature_version": FEATURE_VERSION,
+        "ensemble_weights": json.dumps(weights, sort_keys=True),
+        "booster_json": final.get_booster().save_raw("json").decode(),
+    }
+
+
+def train_models(cutoffs: list[pd.Timestamp], rows: pd.DataFrame) -> pd.DataFrame:
+    models = [m for m in (train_points_model(c, rows) for c in cutoffs) if m is not None]
+    return POINTS_MODEL.conform(pd.DataFrame(models, columns=POINTS_MODEL.column_names)) if models else POINTS_MODEL.empty()
+
+
+def load_booster(model_row: pd.Series) -> xgb.Booster:
+    booster = xgb.Booster()
+    booster.load_model(bytearray(model_row["booster_json"].encode()))
+    return booster
+
+
+def latest_models(days: pd.Series, models: pd.DataFrame) -> pd.Series:
+    """For each day, the model_id of the latest model dated on or before it (NaN if none)."""
+    if models.empty:
+        return pd.Series(np.nan, index=days.index, dtype="object")
+    ordered = models.sort_values("model_date")
+    position = np.searchsorted(ordered["model_date"].to_numpy(), days.to_numpy(dtype="datetime64[ns]"), side="right") - 1
+    ids = ordered["model_id"].to_numpy()
+    return pd.Series(np.where(position >= 0, ids[np.maximum(position, 0)], None), index=days.index)
+
+
+def xgboost_predictions(features: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
+    """Predicted points by each row's model (latest cutoff on or before its day); NULL without one."""
+    out = pd.DataFrame(index=features.index, data={"predicted_points": np.nan, "model_id": None, "model_training_end": pd.NaT})
+    chosen = latest_models(features["game_date"], models)
+    for model_id, rows in features.groupby(chosen, sort=True):
+        model = models[models["model_id"] == model_id].iloc[0]
+        names = json.loads(model["feature_names"])
+        matrix = xgb.DMatrix(rows[names].to_numpy(dtype="float32"), feature_names=None)
+        out.loc[rows.index, "predicted_points"] = np.clip(load_booster(model).predict(matrix), 0, systems.MAX_POINTS).round(1)
+        out.loc[rows.index, "model_id"] = model_id
+        out.loc[rows.index, "model_training_end"] = model["training_end"]
+    out["confidence_score"] = systems.xgboost_confidence(features).where(out["predicted_points"].notna())
+    out["warnings"] = np.where(out["predicted_points"].isna(),
+                               f"no model: fewer than {MIN_TRAINING_ROWS} training rows before this day;", "")
+    return out

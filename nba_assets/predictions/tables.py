@@ -1,0 +1,151 @@
+"""Declared schemas of the prediction tables (dataset nba_predictions). Reference §12-§13."""
+
+from __future__ import annotations
+
+from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TableSchema, col
+
+DATASET = "nba_predictions"
+
+SYSTEM_IDS = ("moving_average_baseline_v1", "zone_matchup_v1", "similarity_balanced_v1", "xgboost_v1", "ensemble_v1")
+OVER, UNDER, PASS, NO_LINE = "OVER", "UNDER", "PASS", "NO_LINE"
+ACTUAL_PROP, ESTIMATED_AVG = "ACTUAL_PROP", "ESTIMATED_AVG"
+
+POINTS_MODEL = TableSchema(
+    dataset=DATASET,
+    name="points_model",
+    date_column="model_date",
+    key=("model_date",),
+    description="Walk-forward XGBoost models: on the first day of each month with games, a model trained on every "
+    "feature-store row (with its actual points) dated before that day, and the ensemble weights fitted on its "
+    "validation window. Predictions for a day use the latest model dated on or before it.",
+    columns=(
+        col("model_date", DATE, "training cutoff: every training game is dated before it", nullable=False),
+        col("model_id", STRING, nullable=False),
+        col("training_start", DATE, nullable=False),
+        col("training_end", DATE, "last game date in the training data", nullable=False),
+        col("validation_start", DATE, "first game date of the chronological validation window", nullable=False),
+        col("training_rows", INT64, nullable=False),
+        col("validation_rows", INT64, nullable=False),
+        col("validation_mae", FLOAT64, "model fitted on the training part, scored on the validation window",
+            nullable=False, unit="points"),
+        col("validation_baseline_mae", FLOAT64, "moving_average_baseline_v1 on the same validation rows", unit="points"),
+        col("best_iteration", INT64, "trees kept by early stopping on the validation window", nullable=False),
+        col("objective", STRING, nullable=False),
+        col("hyperparameters", STRING, "JSON", nullable=False),
+        col("feature_names", STRING, "JSON list, the feature contract's names in order", nullable=False),
+        col("feature_version", STRING, nullable=False),
+        col("ensemble_weights", STRING, "JSON system_id -> weight, least absolute error on the validation window",
+            nullable=False),
+        col("booster_json", STRING, "the final model, refitted on all rows before the cutoff", nullable=False),
+    ),
+)
+
+PLAYER_PROP_PREDICTIONS = TableSchema(
+    dataset=DATASET,
+    name="player_prop_predictions",
+    date_column="game_date",
+    key=("prediction_id",),
+    description="One row per prediction candidate per game day per system, made from the feature store's pre-game "
+    "features, the pre-game line and models trained before the day.",
+    columns=(
+        col("prediction_id", STRING, "{game_date}_{player_lookup}_{system_id}", nullable=False),
+        col("game_date", DATE, nullable=False),
+        col("system_id", STRING, nullable=False),
+        col("player_lookup", STRING, nullable=False),
+        col("game_id", STRING, nullable=False),
+        col("team_abbr", STRING, nullable=False),
+        col("opponent_team_abbr", STRING, nullable=False),
+        col("season_year", INT64, nullable=False),
+        col("predicted_points", FLOAT64, "NULL when the system cannot predict (see warnings)", unit="points"),
+        col("confidence_score", FLOAT64, "0-100 for every system", unit="score 0-100"),
+        col("recommendation", STRING, "OVER / UNDER / PASS / NO_LINE", nullable=False),
+        col("line_value", FLOAT64, unit="points"),
+        col("line_source", STRING, "ACTUAL_PROP (pre-game prop) or ESTIMATED_AVG (last-5 average, flagged)"),
+        col("line_bookmaker", STRING),
+        col("has_prop_line", BOOL, nullable=False),
+        col("line_margin", FLOAT64, "predicted − line", unit="points"),
+        col("base_points", FLOAT64, "the system's baseline before adjustments", unit="points"),
+        col("fatigue_adjustment", FLOAT64, unit="points"),
+        col("shot_zone_adjustment", FLOAT64, unit="points"),
+        col("pace_adjustment", FLOAT64, unit="points"),
+        col("usage_adjustment", FLOAT64, unit="points"),
+        col("venue_adjustment", FLOAT64, unit="points"),
+        col("similar_games_count", INT64),
+        col("avg_similarity_score", FLOAT64),
+        col("model_id", STRING),
+        col("model_training_end", DATE),
+        col("contributing_systems", STRING, "ensemble: the component systems used"),
+        col("system_agreement_std", FLOAT64, "ensemble: std of the component predictions", unit="points"),
+        col("feature_quality_score", FLOAT64, nullable=False),
+        col("quality_tier", STRING, nullable=False),
+        col("is_quality_ready", BOOL, nullable=False),
+        col("injury_status_at_prediction", STRING),
+        col("warnings", STRING),
+    ),
+)
+
+PREDICTION_ACCURACY = TableSchema(
+    dataset=DATASET,
+    name="prediction_accuracy",
+    date_column="game_date",
+    key=("prediction_id",),
+    description="One row per prediction of a Final game: errors, the bet result with one push rule, and voids for "
+    "players who did not play.",
+    columns=(
+        col("prediction_id", STRING, nullable=False),
+        col("game_date", DATE, nullable=False),
+        col("system_id", STRING, nullable=False),
+        col("player_lookup", STRING, nullable=False),
+        col("game_id", STRING, nullable=False),
+        col("team_abbr", STRING, nullable=False),
+        col("season_year", INT64, nullable=False),
+        col("predicted_points", FLOAT64, unit="points"),
+        col("actual_points", INT64, "NULL when the player did not play"),
+        col("minutes_played", FLOAT64, unit="minutes"),
+        col("absolute_error", FLOAT64, unit="points"),
+        col("signed_error", FLOAT64, "predicted − actual (+ = over-predicted)", unit="points"),
+        col("within_3_points", BOOL),
+        col("within_5_points", BOOL),
+        col("recommendation", STRING, nullable=False),
+        col("line_value", FLOAT64, unit="points"),
+        col("line_source", STRING),
+        col("predicted_margin", FLOAT64, unit="points"),
+        col("actual_margin", FLOAT64, unit="points"),
+        col("bet_outcome", STRING, "OVER / UNDER / PUSH against the line (the one push rule)"),
+        col("result", STRING, "correct / incorrect / push / void / no_bet", nullable=False),
+        col("prediction_correct", BOOL, "NULL for PASS, NO_LINE, pushes and voids"),
+        col("is_graded_bet", BOOL, "OVER/UNDER on an actual pre-game prop line, player played", nullable=False),
+        col("is_voided", BOOL, nullable=False),
+        col("void_reason", STRING, "dnp_injury_confirmed / dnp_late_scratch / dnp_unknown"),
+        col("confidence_score", FLOAT64),
+        col("confidence_decile", INT64, "1-10"),
+    ),
+)
+
+SYSTEM_DAILY_PERFORMANCE = TableSchema(
+    dataset=DATASET,
+    name="system_daily_performance",
+    date_column="game_date",
+    key=("game_date", "system_id"),
+    description="Per game day and system: accuracy of the predictions and of the bets on actual lines.",
+    columns=(
+        col("game_date", DATE, nullable=False),
+        col("system_id", STRING, nullable=False),
+        col("season_year", INT64, nullable=False),
+        col("predictions", INT64, nullable=False),
+        col("graded_predictions", INT64, "players who played, with a predicted value", nullable=False),
+        col("voided", INT64, nullable=False),
+        col("mae", FLOAT64, unit="points"),
+        col("bias", FLOAT64, "mean signed error", unit="points"),
+        col("within_3_pct", FLOAT64, unit="fraction"),
+        col("within_5_pct", FLOAT64, unit="fraction"),
+        col("bets", INT64, "OVER/UNDER on actual lines, player played", nullable=False),
+        col("correct", INT64, nullable=False),
+        col("pushes", INT64, nullable=False),
+        col("hit_rate", FLOAT64, "correct / (bets − pushes); NULL without decided bets", unit="fraction"),
+        col("over_hit_rate", FLOAT64, unit="fraction"),
+        col("under_hit_rate", FLOAT64, unit="fraction"),
+        col("avg_confidence", FLOAT64),
+        col("high_confidence_hit_rate", FLOAT64, "bets with confidence ≥ 70", unit="fraction"),
+    ),
+)
