@@ -61,6 +61,11 @@ class _ProgressHandler(logging.Handler):
             took = time.perf_counter() - self.started.get(step, time.perf_counter())
             mark = "ok " if kind == "STEP_SUCCESS" else "FAILED"
             print(f"    {mark} {step.replace('__', '/'):<52} {took:6.1f} s", file=self.stream, flush=True)
+            if kind == "STEP_FAILURE":
+                error = event.event_specific_data.error
+                while error is not None:
+                    print(f"      {error.message.strip()}", file=self.stream)
+                    error = error.cause
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
@@ -135,6 +140,17 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from nba_assets.predictions.evaluation import evaluation_report, format_report
+    from nba_assets.predictions.tables import PREDICTION_ACCURACY
+    from nba_assets.storage.warehouse import DuckDBWarehouse
+
+    warehouse = DuckDBWarehouse(database=str(settings.warehouse_path()))
+    report = evaluation_report(warehouse.read_table(PREDICTION_ACCURACY))
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     coverage = sub.add_parser("coverage", help="expected, materialized and missing game dates per table and season")
     coverage.add_argument("--json", action="store_true")
     coverage.set_defaults(func=cmd_coverage)
+    evaluate = sub.add_parser("evaluate", help="walk-forward accuracy per season and prediction system")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(func=cmd_evaluate)
     return parser
 
 

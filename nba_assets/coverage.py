@@ -2,8 +2,10 @@
 
 Expected = dates with Final competitive games (regular season, play-in, playoffs; exhibitions excluded). A
 date is materialized for a table when every expected team-game of that date has rows in the table, so a day
-with a missing game is reported, and a day without games is never a gap. Tables about rostered players
-expect only team-games whose pre-game roster was knowable (upcoming_team_game_context.pregame_roster_source).
+with a missing game is reported, and a day without games is never a gap. Documented absences are not
+expected: tables about rostered players skip team-games without a knowable pre-game roster
+(upcoming_team_game_context.pregame_roster_source is NULL), prediction tables skip team-games without a
+prediction candidate in the feature store.
 """
 
 from __future__ import annotations
@@ -20,14 +22,24 @@ from nba_assets.phase3.tables import (
     UPCOMING_PLAYER_GAME_CONTEXT,
     UPCOMING_TEAM_GAME_CONTEXT,
 )
+from nba_assets.phase4.feature_store import ML_FEATURE_STORE
+from nba_assets.phase4.tables import (
+    PLAYER_COMPOSITE_FACTORS,
+    PLAYER_DAILY_CACHE,
+    PLAYER_SHOT_ZONE_ANALYSIS,
+    TEAM_DEFENSE_ZONE_ANALYSIS,
+)
+from nba_assets.predictions.tables import PLAYER_PROP_PREDICTIONS, PREDICTION_ACCURACY, SYSTEM_DAILY_PERFORMANCE
 from nba_assets.storage.schema import TableSchema
+
+EVERY_GAME, ROSTERED, PREDICTED = "every_game", "rostered", "predicted"
 
 
 @dataclasses.dataclass(frozen=True)
 class CoverageRule:
     table: TableSchema
-    team_column: str = "team_abbr"
-    needs_pregame_roster: bool = False
+    team_column: str | None = "team_abbr"  # None: the table has one row per date, not per team-game
+    expects: str = EVERY_GAME
 
 
 COVERAGE_RULES: list[CoverageRule] = [
@@ -35,8 +47,17 @@ COVERAGE_RULES: list[CoverageRule] = [
     CoverageRule(TEAM_DEFENSE_GAME_SUMMARY, team_column="defending_team_abbr"),
     CoverageRule(PLAYER_GAME_SUMMARY),
     CoverageRule(UPCOMING_TEAM_GAME_CONTEXT),
-    CoverageRule(UPCOMING_PLAYER_GAME_CONTEXT, needs_pregame_roster=True),
+    CoverageRule(UPCOMING_PLAYER_GAME_CONTEXT, expects=ROSTERED),
+    CoverageRule(TEAM_DEFENSE_ZONE_ANALYSIS),
+    CoverageRule(PLAYER_SHOT_ZONE_ANALYSIS, expects=ROSTERED),
+    CoverageRule(PLAYER_COMPOSITE_FACTORS, expects=ROSTERED),
+    CoverageRule(PLAYER_DAILY_CACHE, expects=ROSTERED),
+    CoverageRule(ML_FEATURE_STORE, expects=ROSTERED),
+    CoverageRule(PLAYER_PROP_PREDICTIONS, expects=PREDICTED),
+    CoverageRule(PREDICTION_ACCURACY, expects=PREDICTED),
+    CoverageRule(SYSTEM_DAILY_PERFORMANCE, team_column=None, expects=PREDICTED),
 ]
+RULES_BY_TABLE = {rule.table.name: rule for rule in COVERAGE_RULES}
 
 
 def expected_team_games(schedule: pd.DataFrame) -> pd.DataFrame:
@@ -45,39 +66,51 @@ def expected_team_games(schedule: pd.DataFrame) -> pd.DataFrame:
     return teams.assign(season=teams["season_year"].map(season_label))[["game_date", "game_id", "team_abbr", "season"]]
 
 
-def table_coverage(rule: CoverageRule, expected: pd.DataFrame, present: pd.DataFrame,
-                   unknowable_rosters: pd.DataFrame) -> dict[str, dict]:
-    """Per season: expected date count, materialized date count and the missing dates.
+def _without(expected: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
+    flagged = excluded[["game_id", "team_abbr"]].drop_duplicates().assign(excluded=True)
+    marked = expected.merge(flagged, on=["game_id", "team_abbr"], how="left")
+    return marked[marked["excluded"].isna()].drop(columns="excluded")
 
-    present: (game_id, team) pairs found in the table; unknowable_rosters: (game_id, team_abbr) pairs that
-    upcoming_team_game_context flags as having no knowable pre-game roster (not expected in rostered tables).
-    """
-    wanted = expected
-    if rule.needs_pregame_roster and len(unknowable_rosters):
-        flagged = unknowable_rosters[["game_id", "team_abbr"]].assign(unknowable=True)
-        wanted = wanted.merge(flagged, on=["game_id", "team_abbr"], how="left")
-        wanted = wanted[wanted["unknowable"].isna()].drop(columns="unknowable")
-    found = present.rename(columns={rule.team_column: "team_abbr"})[["game_id", "team_abbr"]].drop_duplicates()
-    marked = wanted.merge(found.assign(covered=True), on=["game_id", "team_abbr"], how="left")
-    marked["covered"] = marked["covered"].notna()
-    by_date = marked.groupby(["season", "game_date"])["covered"].all().reset_index()
+
+def table_coverage(rule: CoverageRule, expected: pd.DataFrame, present: pd.DataFrame) -> dict[str, dict]:
+    """Per season: expected date count, materialized date count and the missing dates. present: the table's
+    (game_date, game_id, team) rows (only dates when team_column is None)."""
+    if rule.team_column is None:
+        dates = present[rule.table.date_column].drop_duplicates()
+        marked = expected[["season", "game_date"]].drop_duplicates().assign(covered=lambda f: f["game_date"].isin(dates))
+        by_date = marked
+    else:
+        found = present.rename(columns={rule.team_column: "team_abbr"})[["game_id", "team_abbr"]].drop_duplicates()
+        marked = expected.merge(found.assign(covered=True), on=["game_id", "team_abbr"], how="left")
+        marked["covered"] = marked["covered"].notna()
+        by_date = marked.groupby(["season", "game_date"])["covered"].all().reset_index()
     report = {}
     for season, dates in by_date.groupby("season", sort=True):
-        missing = dates.loc[~dates["covered"], "game_date"].dt.strftime("%Y-%m-%d").tolist()
+        missing = sorted(dates.loc[~dates["covered"], "game_date"].dt.strftime("%Y-%m-%d").tolist())
         report[season] = {"expected": len(dates), "materialized": int(dates["covered"].sum()), "missing": missing}
     return report
 
 
+def expectations(schedule: pd.DataFrame, read_columns) -> dict[str, pd.DataFrame]:
+    """The expected team-games for each kind of rule."""
+    every = expected_team_games(schedule)
+    team_context = read_columns(UPCOMING_TEAM_GAME_CONTEXT, ["game_id", "team_abbr", "pregame_roster_source"])
+    rostered = _without(every, team_context[team_context["pregame_roster_source"].isna()])
+    features = read_columns(ML_FEATURE_STORE, ["game_id", "team_abbr", "is_prediction_candidate"])
+    has_candidate = features.groupby(["game_id", "team_abbr"])["is_prediction_candidate"].any().reset_index()
+    predicted = _without(rostered, has_candidate[~has_candidate["is_prediction_candidate"].astype(bool)])
+    return {EVERY_GAME: every, ROSTERED: rostered, PREDICTED: predicted}
+
+
+def coverage_for(rule: CoverageRule, expected: dict[str, pd.DataFrame], read_columns) -> dict[str, dict]:
+    columns = [rule.table.date_column] + (["game_id", rule.team_column] if rule.team_column else [])
+    return table_coverage(rule, expected[rule.expects], read_columns(rule.table, columns))
+
+
 def coverage_report(schedule: pd.DataFrame, read_columns) -> dict:
     """The whole coverage document. read_columns(table, columns) returns those columns of a warehouse table."""
-    expected = expected_team_games(schedule)
-    team_context = read_columns(UPCOMING_TEAM_GAME_CONTEXT, ["game_id", "team_abbr", "pregame_roster_source"])
-    unknowable = team_context[team_context["pregame_roster_source"].isna()]
-    tables = {}
-    for rule in COVERAGE_RULES:
-        present = read_columns(rule.table, ["game_id", rule.team_column])
-        tables[rule.table.name] = table_coverage(rule, expected, present, unknowable)
-    return {"tables": tables}
+    expected = expectations(schedule, read_columns)
+    return {"tables": {rule.table.name: coverage_for(rule, expected, read_columns) for rule in COVERAGE_RULES}}
 
 
 def format_coverage(report: dict) -> str:

@@ -179,6 +179,8 @@ def pregame_rosters(
             appearances.rename(columns={"game_date": "appeared", "team_abbr": "last_team"}).sort_values("appeared"),
             left_on="game_date", right_on="appeared", by="player_lookup", direction="backward", allow_exact_matches=False,
         )
+        # a player traded between the two teams of a game is a candidate for both: one latest team decides
+        last_team = last_team.drop_duplicates(["game_id", "player_lookup"])
         members = candidates.merge(last_team[["game_id", "player_lookup", "last_team"]], on=["game_id", "player_lookup"])
         members = members[members["last_team"] == members["team_abbr"]]
         members["roster_source"] = RECENT_APPEARANCES

@@ -26,7 +26,7 @@ def prediction_accuracy(predictions: pd.DataFrame, players: pd.DataFrame) -> pd.
         return PREDICTION_ACCURACY.empty()
     actual = players[["game_date", "player_lookup", "points", "minutes_played", "is_active"]]
     out = graded.merge(actual, on=["game_date", "player_lookup"], how="left")
-    played = out["is_active"].fillna(False).astype(bool)
+    played = out["is_active"].astype("boolean").fillna(False).astype(bool)
     out["actual_points"] = out["points"].where(played)
     out["minutes_played"] = out["minutes_played"].where(played)
     predicted, points = out["predicted_points"], out["actual_points"].astype("float64")
@@ -44,11 +44,13 @@ def prediction_accuracy(predictions: pd.DataFrame, players: pd.DataFrame) -> pd.
         ["dnp_injury_confirmed", "dnp_late_scratch"], default="dnp_unknown"))
     directional = out["recommendation"].isin([OVER, UNDER])
     out["is_graded_bet"] = directional & (out["line_source"] == ACTUAL_PROP) & played
-    decided = directional & played & out["bet_outcome"].notna()
-    out["result"] = np.select(
-        [~played, ~directional | out["bet_outcome"].isna(), out["bet_outcome"] == PUSH, out["bet_outcome"] == out["recommendation"]],
-        ["void", "no_bet", "push", "correct"], default="incorrect")
-    out["prediction_correct"] = (out["bet_outcome"] == out["recommendation"]).where(decided & (out["bet_outcome"] != PUSH))
+    outcome = out["bet_outcome"].astype(object)
+    push = (outcome == PUSH).to_numpy(dtype=bool)
+    matches = (outcome == out["recommendation"].astype(object)).to_numpy(dtype=bool)
+    no_outcome = outcome.isna().to_numpy()
+    out["result"] = np.select([~played, ~directional | no_outcome, push, matches], ["void", "no_bet", "push", "correct"],
+                              default="incorrect")
+    out["prediction_correct"] = pd.Series(matches, index=out.index).where(out["result"].isin(["correct", "incorrect"]))
     out["confidence_decile"] = np.minimum(10, np.floor(out["confidence_score"] / 10) + 1)
     return PREDICTION_ACCURACY.conform(out[PREDICTION_ACCURACY.column_names])
 

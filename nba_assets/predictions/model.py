@@ -19,24 +19,28 @@ from scipy import sparse
 from scipy.optimize import linprog
 from sklearn.metrics import mean_absolute_error
 
-from nba_assets.calendar import final_games
+from nba_assets.calendar import scheduled_games
 from nba_assets.phase4.features import FEATURE_NAMES, FEATURE_VERSION
 from nba_assets.predictions import systems
 from nba_assets.predictions.similarity import similarity_balanced
 from nba_assets.predictions.tables import POINTS_MODEL
 
-MIN_TRAINING_ROWS = 2000
+MIN_TRAINING_ROWS = 1500  # about ten days of league games
+MAX_WEIGHT_ROWS = 5000  # the latest validation rows; the weights' linear program grows with every row
 VALIDATION_SHARE = 0.15
+# Measured on two simulated seasons: 64 histogram bins and a 0.1 learning rate fit in about a tenth of the
+# time of 256 bins at 0.05 for a validation MAE 0.02 points higher.
 HYPERPARAMETERS = {
     "objective": "reg:absoluteerror",
     "max_depth": 5,
-    "learning_rate": 0.05,
-    "n_estimators": 600,
+    "learning_rate": 0.1,
+    "n_estimators": 400,
     "min_child_weight": 10,
     "subsample": 0.8,
     "colsample_bytree": 0.8,
     "tree_method": "hist",
-    "early_stopping_rounds": 40,
+    "max_bin": 64,
+    "early_stopping_rounds": 30,
     "random_state": 20211019,
     "n_jobs": 2,
 }
@@ -44,8 +48,9 @@ COMPONENT_SYSTEMS = ("moving_average_baseline_v1", "zone_matchup_v1", "similarit
 
 
 def training_cutoffs(schedule: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Timestamp]:
-    """First days of the months in [start, end) during which the schedule has Final competitive games."""
-    games = final_games(schedule)
+    """First days of the months in [start, end) in which the schedule has competitive games (known in advance,
+    so today's cutoff exists before today's games are played)."""
+    games = scheduled_games(schedule)
     months = pd.to_datetime(games["game_date"]).dt.to_period("M").unique()
     cutoffs = sorted(m.to_timestamp() for m in months)
     return [c for c in cutoffs if start <= c < end]
@@ -84,10 +89,10 @@ def component_predictions(rows: pd.DataFrame, history: pd.DataFrame, xgboost_poi
 
 
 def least_absolute_error_weights(predictions: pd.DataFrame, actual: np.ndarray) -> dict[str, float]:
-    """Non-negative weights summing to 1 minimising Σ|actual − Σ w·prediction| over rows where every system
-    predicted (a linear program)."""
+    """Non-negative weights summing to 1 minimising Σ|actual − Σ w·prediction| over the latest rows where every
+    system predicted (a linear program)."""
     complete = predictions.notna().all(axis=1).to_numpy()
-    x, y = predictions.to_numpy()[complete], actual[complete]
+    x, y = predictions.to_numpy()[complete][-MAX_WEIGHT_ROWS:], actual[complete][-MAX_WEIGHT_ROWS:]
     n, k = x.shape
     if n == 0:
         return {name: 1.0 / k for name in predictions.columns}

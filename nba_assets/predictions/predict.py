@@ -45,8 +45,9 @@ def build_predictions(features: pd.DataFrame, history: pd.DataFrame, models: pd.
         parts.append(systems.ensemble(components, weights.get(model_id, FALLBACK_WEIGHTS), line.loc[rows.index, "line_value"]))
     results["ensemble_v1"] = pd.concat(parts).reindex(candidates.index)
     results["ensemble_v1"]["model_id"] = chosen.where(chosen.astype(bool))
-    frames = [_rows(candidates, line, system_id, result) for system_id, result in results.items()]
-    return PLAYER_PROP_PREDICTIONS.conform(pd.concat(frames, ignore_index=True)[PLAYER_PROP_PREDICTIONS.column_names])
+    frames = [PLAYER_PROP_PREDICTIONS.conform(_rows(candidates, line, system_id, result)[PLAYER_PROP_PREDICTIONS.column_names])
+              for system_id, result in results.items()]
+    return pd.concat(frames, ignore_index=True)
 
 
 def _rows(candidates: pd.DataFrame, line: pd.DataFrame, system_id: str, result: pd.DataFrame) -> pd.DataFrame:

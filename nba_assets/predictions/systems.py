@@ -133,32 +133,36 @@ def xgboost_confidence(features: pd.DataFrame) -> pd.Series:
 
 def ensemble(components: dict[str, pd.DataFrame], weights: dict[str, float], line: pd.Series) -> pd.DataFrame:
     """Weighted mean of the component predictions available for a row (weights from the model asset, fitted
-    for least absolute error), confidence = mean component confidence ± agreement (reference §12.5)."""
-    names = [n for n in components if weights.get(n, 0) > 0]
+    for least absolute error; equal weights over the available components when the fitted ones all sit on
+    missing systems), confidence = mean component confidence ± agreement (reference §12.5). Needs ≥ 2
+    component predictions."""
+    names = list(components)
     index = line.index
     preds = pd.DataFrame({n: components[n]["predicted_points"] for n in names}, index=index)
     confs = pd.DataFrame({n: components[n]["confidence_score"] for n in names}, index=index)
     recs = pd.DataFrame({n: components[n]["recommendation"] for n in names}, index=index)
-    w = pd.DataFrame({n: np.where(preds[n].notna(), weights[n], 0.0) for n in names}, index=index)
-    total = w.sum(axis=1)
+    available = preds.notna()
+    w = pd.DataFrame({n: np.where(available[n], weights.get(n, 0.0), 0.0) for n in names}, index=index)
+    no_weight = w.sum(axis=1) == 0
+    w = w.where(~no_weight, available.astype(float), axis=0)
+    count = available.sum(axis=1)
     out = pd.DataFrame(index=index)
-    available = preds.notna().sum(axis=1)
-    out["predicted_points"] = _clip_points((preds.fillna(0) * w).sum(axis=1) / total.where(total > 0)).where(available >= 2)
+    out["predicted_points"] = _clip_points((preds.fillna(0) * w).sum(axis=1) / w.sum(axis=1)).where(count >= 2)
     spread = preds.std(axis=1)
     agreement = np.select([spread < 2, spread < 3, spread < 6], [10, 5, -5], default=-10)
-    conf = confs.where(preds.notna()).mean(axis=1) + agreement + np.where(available == len(names), 5, 0)
+    conf = confs.where(available).mean(axis=1) + agreement + np.where(count == len(names), 5, 0)
     out["confidence_score"] = conf.clip(20, 95).round(1).where(out["predicted_points"].notna())
     out["system_agreement_std"] = spread.round(2)
     names_used = pd.Series("", index=index)
     for name in names:
-        names_used = names_used + np.where(preds[name].notna(), name + ",", "")
+        names_used = names_used + np.where(available[name], name + ",", "")
     out["contributing_systems"] = names_used.str.rstrip(",")
     edge = out["predicted_points"] - line
     directional = recs.where(recs.isin([OVER, UNDER]))
     over, under = (directional == OVER).sum(axis=1), (directional == UNDER).sum(axis=1)
-    majority = np.where(over > available / 2, OVER, np.where(under > available / 2, UNDER, np.where(edge > 0, OVER, UNDER)))
-    decided = (out["confidence_score"] >= 65) & (edge.abs() >= 1.5)
+    majority = np.where(over > count / 2, OVER, np.where(under > count / 2, UNDER, np.where(edge > 0, OVER, UNDER)))
+    decided = ((out["confidence_score"] >= 65) & (edge.abs() >= 1.5)).fillna(False).to_numpy(dtype=bool)
     out["recommendation"] = np.where(line.isna(), NO_LINE, np.where(decided, majority, PASS))
     out["base_points"] = out["predicted_points"]
-    out["warnings"] = np.where(available < 2, "fewer than 2 component predictions;", "")
+    out["warnings"] = np.where(count < 2, "fewer than 2 component predictions;", "")
     return out

@@ -99,6 +99,11 @@ class TableSchema:
         not_null = [c.name for c in wanted if not c.nullable and out[c.name].isna().any()]
         if not_null:
             raise SchemaMismatchError(f"{self.qualified_name}: NULL in non-nullable columns {not_null}")
+        if columns is None and self.key:
+            duplicated = out.duplicated(list(self.key), keep=False)
+            if duplicated.any():
+                raise SchemaMismatchError(f"{self.qualified_name}: {int(duplicated.sum())} rows share a key "
+                                          f"({', '.join(self.key)}), e.g.\n{out.loc[duplicated, list(self.key)].head(6)}")
         return out
 
     def dagster_column_schema(self) -> dg.TableSchema:

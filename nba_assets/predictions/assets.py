@@ -1,0 +1,129 @@
+"""Prediction assets: the walk-forward model, the five systems' predictions, and grading."""
+
+import json
+
+import dagster as dg
+import pandas as pd
+
+from nba_assets.partitions import HISTORY_DAYS
+from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY
+from nba_assets.phase4.feature_store import ML_FEATURE_STORE
+from nba_assets.predictions import grading
+from nba_assets.predictions.model import train_models, training_cutoffs, training_rows
+from nba_assets.predictions.predict import build_predictions
+from nba_assets.predictions.similarity import LOOKBACK_DAYS
+from nba_assets.predictions.tables import (
+    PLAYER_PROP_PREDICTIONS,
+    POINTS_MODEL,
+    PREDICTION_ACCURACY,
+    SYSTEM_DAILY_PERFORMANCE,
+    SYSTEM_IDS,
+)
+from nba_assets.raw.resource import RawSourceResource, raw_key
+from nba_assets.storage.warehouse import DuckDBWarehouse
+from nba_assets.table_asset import history, same_day, table_asset, window_dates
+
+GROUP = "predictions"
+ALL_HISTORY_DAYS = 3650  # a model trains on every earlier day of the data
+EVERYTHING_BEFORE = dg.TimeWindowPartitionMapping(start_offset=-ALL_HISTORY_DAYS, end_offset=-1,
+                                                  allow_nonexistent_upstream_partitions=True)
+MODELS_IN_FORCE = dg.TimeWindowPartitionMapping(start_offset=-HISTORY_DAYS, end_offset=0,
+                                                allow_nonexistent_upstream_partitions=True)
+# one input per upstream table: the day's features and the similarity lookback come from the same window
+FEATURES_AND_LOOKBACK = dg.TimeWindowPartitionMapping(start_offset=-LOOKBACK_DAYS, end_offset=0,
+                                                      allow_nonexistent_upstream_partitions=True)
+
+
+def _per_day(context: dg.AssetExecutionContext, frame: pd.DataFrame, date_column: str, metrics) -> None:
+    """Numeric metadata on each day's own materialization (so the UI can plot it over time)."""
+    by_day = {day.strftime("%Y-%m-%d"): rows for day, rows in frame.groupby(frame[date_column])}
+    for key in context.partition_keys:
+        rows = by_day.get(key, frame.iloc[0:0])
+        context.add_asset_metadata({"rows": len(rows), **metrics(rows)}, partition_key=key)
+
+
+@table_asset(
+    POINTS_MODEL,
+    group=GROUP,
+    deps=[dg.AssetDep(ML_FEATURE_STORE.asset_key, partition_mapping=EVERYTHING_BEFORE),
+          dg.AssetDep(PLAYER_GAME_SUMMARY.asset_key, partition_mapping=EVERYTHING_BEFORE), raw_key("nbac_schedule")],
+)
+def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, warehouse: DuckDBWarehouse) -> dg.Output:
+    """On the first day of each month with games: XGBoost trained on every earlier feature-store row with its
+    actual points, and the ensemble weights fitted on its validation window. Other days hold no model."""
+    start, end = window_dates(context)
+    cutoffs = training_cutoffs(raw.read("nbac_schedule", start, end + pd.Timedelta(days=31)),
+                               pd.Timestamp(start), pd.Timestamp(end))
+    if not cutoffs:
+        frame = POINTS_MODEL.empty()
+    else:
+        last = max(cutoffs).date()
+        features = warehouse.read_table(ML_FEATURE_STORE, end=last)
+        players = warehouse.read_table(PLAYER_GAME_SUMMARY, end=last, columns=["game_date", "player_lookup", "points", "is_active"])
+        frame = train_models(cutoffs, training_rows(features, players))
+    for model in frame.itertuples():
+        context.add_asset_metadata({
+            "model_id": model.model_id,
+            "training_window": f"{model.training_start.date()} .. {model.training_end.date()}",
+            "training_rows": int(model.training_rows),
+            "validation_mae": float(model.validation_mae),
+            "validation_baseline_mae": float(model.validation_baseline_mae),
+            "best_iteration": int(model.best_iteration),
+            "hyperparameters": dg.MetadataValue.json(json.loads(model.hyperparameters)),
+            "ensemble_weights": dg.MetadataValue.json(json.loads(model.ensemble_weights)),
+            "feature_names": dg.MetadataValue.json(json.loads(model.feature_names)),
+        }, partition_key=model.model_date.strftime("%Y-%m-%d"))
+    return dg.Output(frame, metadata={"models_trained": len(frame), "training_cutoffs_in_window": len(cutoffs)})
+
+
+@table_asset(
+    PLAYER_PROP_PREDICTIONS,
+    group=GROUP,
+    ins={"features": dg.AssetIn(key=ML_FEATURE_STORE.asset_key, partition_mapping=FEATURES_AND_LOOKBACK),
+         "player_history": history(PLAYER_GAME_SUMMARY, LOOKBACK_DAYS),
+         "models": dg.AssetIn(key=POINTS_MODEL.asset_key, partition_mapping=MODELS_IN_FORCE)},
+)
+def player_prop_predictions(context: dg.AssetExecutionContext, features: pd.DataFrame, player_history: pd.DataFrame,
+                            models: pd.DataFrame) -> dg.Output:
+    """features holds the days to predict and the 90 days before them (similarity looks only at earlier days
+    with actual points)."""
+    start, end = window_dates(context)
+    today = features[(features["game_date"] >= pd.Timestamp(start)) & (features["game_date"] < pd.Timestamp(end))]
+    frame = build_predictions(today, training_rows(features, player_history), models)
+    _per_day(context, frame, "game_date", lambda rows: {
+        "players": int(rows["player_lookup"].nunique()),
+        "with_prop_line": int(rows.loc[rows["system_id"] == "ensemble_v1", "has_prop_line"].sum()),
+    })
+    return dg.Output(frame)
+
+
+@table_asset(PREDICTION_ACCURACY, group=GROUP,
+             ins={"predictions": same_day(PLAYER_PROP_PREDICTIONS), "players": same_day(PLAYER_GAME_SUMMARY)})
+def prediction_accuracy(context: dg.AssetExecutionContext, predictions: pd.DataFrame, players: pd.DataFrame) -> dg.Output:
+    frame = grading.prediction_accuracy(predictions, players)
+    _per_day(context, frame, "game_date", lambda rows: {"voided": int(rows["is_voided"].sum()),
+                                                        "graded_bets": int(rows["is_graded_bet"].sum())})
+    return dg.Output(frame)
+
+
+def _performance_metrics(rows: pd.DataFrame) -> dict:
+    metrics = {}
+    for system_id in SYSTEM_IDS:
+        system = rows[rows["system_id"] == system_id]
+        if len(system) and pd.notna(system["mae"].iloc[0]):
+            metrics[f"mae__{system_id}"] = float(system["mae"].iloc[0])
+        if len(system) and pd.notna(system["hit_rate"].iloc[0]):
+            metrics[f"hit_rate__{system_id}"] = float(system["hit_rate"].iloc[0])
+    return metrics
+
+
+@table_asset(SYSTEM_DAILY_PERFORMANCE, group=GROUP, ins={"accuracy": same_day(PREDICTION_ACCURACY)})
+def system_daily_performance(context: dg.AssetExecutionContext, accuracy: pd.DataFrame) -> dg.Output:
+    """Per day and system; each day's materialization carries mae__<system> and hit_rate__<system> so the UI
+    plots them over time."""
+    frame = grading.system_daily_performance(accuracy)
+    _per_day(context, frame, "game_date", _performance_metrics)
+    return dg.Output(frame)
+
+
+PREDICTION_ASSETS = [points_model, player_prop_predictions, prediction_accuracy, system_daily_performance]
