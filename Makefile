@@ -1,6 +1,7 @@
 # Set-up and the project's commands. Only Python 3.11 and pip are assumed; everything else is installed here.
 PYTHON ?= python3
 VENV := .venv
+BQEMU_VENV := .venv-bqemu
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.9
@@ -23,16 +24,21 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
+# the BigQuery emulator for the tests, in its own venv: it pulls google-cloud-bigquery-storage, which must stay out of the app's
+$(BQEMU_VENV)/.installed: tools/bqemulator/pyproject.toml tools/bqemulator/uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(BQEMU_VENV) $(UV) sync --frozen --project tools/bqemulator --compile-bytecode --python $(PYTHON)
+	touch $@
+
 demo: install
 	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS)
 	$(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(DEMO_END)
 	$(VENV)/bin/nba-assets coverage
 
-test: install
+test: install $(BQEMU_VENV)/.installed
 	$(VENV)/bin/python -m pytest
 
 dev: install
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 clean:
-	rm -rf data $(VENV) $(TOOLS)
+	rm -rf data $(VENV) $(BQEMU_VENV) $(TOOLS)

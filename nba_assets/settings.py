@@ -1,14 +1,18 @@
 """Where things live. Environment variables override every default, for the CLI, the UI and the tests alike.
 
 - NBA_ASSETS_WAREHOUSE: DuckDB warehouse file (default <data>/warehouse.duckdb)
-- NBA_ASSETS_RAW_DIR: folder of raw files in the contract of docs/raw-contract.md; unset = the simulated league
+- NBA_ASSETS_RAW_DIR: folder of raw files in the contract of docs/raw-contract.md; unset = the simulated league,
+  or the nba_raw BigQuery dataset when the storage is BigQuery
 - NBA_ASSETS_DATA_DIR: folder for generated data (default <project>/data, gitignored)
 - DAGSTER_HOME: Dagster instance folder (default <project>/dagster_home, whose dagster.yaml is tracked)
 - NBA_ASSETS_STORAGE: "duckdb" (default) or "bigquery"
+- with "bigquery" (docs/production.md): NBA_ASSETS_BQ_PROJECT (required), NBA_ASSETS_BQ_LOCATION,
+  NBA_ASSETS_BQ_DATASET_SUFFIX, NBA_ASSETS_BQ_RAW_DATASET (default nba_raw), NBA_ASSETS_BQ_API_ENDPOINT (emulator)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -40,6 +44,28 @@ def storage_backend() -> str:
     if backend not in ("duckdb", "bigquery"):
         raise ValueError(f"NBA_ASSETS_STORAGE must be 'duckdb' or 'bigquery', not {backend!r}")
     return backend
+
+
+@dataclasses.dataclass(frozen=True)
+class BigQuerySettings:
+    project: str
+    location: str | None = None
+    dataset_suffix: str = ""
+    raw_dataset: str = "nba_raw"
+    api_endpoint: str | None = None
+
+
+def bigquery_settings() -> BigQuerySettings:
+    project = os.environ.get("NBA_ASSETS_BQ_PROJECT")
+    if not project:
+        raise ValueError("NBA_ASSETS_STORAGE=bigquery needs NBA_ASSETS_BQ_PROJECT (the GCP project of the warehouse)")
+    return BigQuerySettings(
+        project=project,
+        location=os.environ.get("NBA_ASSETS_BQ_LOCATION") or None,
+        dataset_suffix=os.environ.get("NBA_ASSETS_BQ_DATASET_SUFFIX", ""),
+        raw_dataset=os.environ.get("NBA_ASSETS_BQ_RAW_DATASET") or "nba_raw",
+        api_endpoint=os.environ.get("NBA_ASSETS_BQ_API_ENDPOINT") or None,
+    )
 
 
 def dagster_home() -> Path:

@@ -41,3 +41,12 @@ def real_data() -> Path:
     if not (REAL_DATA / "nbac_schedule.parquet").exists():
         pytest.skip(f"real NBA data not found at {REAL_DATA} (it sits in ../shared beside the project)")
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def bigquery_emulator(tmp_path_factory):
+    """REST endpoint of a BigQuery emulator shared by the session (nba_assets_tests/emulator.py)."""
+    from nba_assets_tests.emulator import running_emulator
+
+    with running_emulator(tmp_path_factory.mktemp("bqemulator")) as endpoint:
+        yield endpoint

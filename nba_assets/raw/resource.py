@@ -17,17 +17,27 @@ ALL_TIME = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
 
 
 class RawSourceResource(dg.ConfigurableResource):
-    """Where raw tables come from: a folder of files (raw_dir) or, by default, the simulated league."""
+    """Where raw tables come from: a folder of files (raw_dir), the nba_raw BigQuery dataset (bigquery_project)
+    or, by default, the simulated league."""
 
     raw_dir: str | None = None
     simulation_dir: str | None = None
     simulation_seed: int = settings.DEFAULT_SIMULATION_SEED
     simulated_seasons: list[int] = list(settings.DEFAULT_SIMULATED_SEASONS)
+    bigquery_project: str | None = None
+    bigquery_raw_dataset: str = "nba_raw"
+    bigquery_location: str | None = None
+    bigquery_api_endpoint: str | None = None
     _source: RawSource | None = PrivateAttr(default=None)
 
     @classmethod
     def from_environment(cls) -> "RawSourceResource":
+        """Raw files when NBA_ASSETS_RAW_DIR is set, else nba_raw when the storage is BigQuery, else the simulation."""
         folder = settings.raw_dir()
+        if folder is None and settings.storage_backend() == "bigquery":
+            bq = settings.bigquery_settings()
+            return cls(bigquery_project=bq.project, bigquery_raw_dataset=bq.raw_dataset,
+                       bigquery_location=bq.location, bigquery_api_endpoint=bq.api_endpoint)
         return cls(raw_dir=str(folder) if folder else None,
                    simulation_dir=str(settings.simulated_raw_dir()))
 
@@ -35,6 +45,14 @@ class RawSourceResource(dg.ConfigurableResource):
         if self._source is None:
             if self.raw_dir:
                 self._source = FileRawSource(Path(self.raw_dir))
+            elif self.bigquery_project:
+                # imported here: dagster-gcp adds about a second to every start, and only nba_raw in BigQuery needs it
+                from nba_assets.raw.bigquery import BigQueryRawSource
+                from nba_assets.storage.bigquery import DEFAULT_JOB_TIMEOUT_SECONDS, DEFAULT_RETRY_DEADLINE_SECONDS, BigQueryJobs
+
+                jobs = BigQueryJobs(self.bigquery_project, self.bigquery_location, self.bigquery_api_endpoint,
+                                    DEFAULT_JOB_TIMEOUT_SECONDS, DEFAULT_RETRY_DEADLINE_SECONDS)
+                self._source = BigQueryRawSource(jobs, self.bigquery_project, self.bigquery_raw_dataset)
             else:
                 folder = Path(self.simulation_dir) if self.simulation_dir else settings.simulated_raw_dir(self.simulation_seed)
                 self._source = SimulatedRawSource(folder, tuple(self.simulated_seasons), self.simulation_seed)

@@ -10,13 +10,39 @@ import duckdb
 import pandas as pd
 
 from nba_assets.storage.duckdb import connect_with_retry
-from nba_assets.storage.schema import TableSchema
+from nba_assets.storage.schema import DUCKDB_TYPES, TableSchema
 
 
-class DuckDBWarehouse(dg.ConfigurableResource):
+class Warehouse(dg.ConfigurableResource):
+    """Read access to the warehouse, whichever database holds it (DuckDB here, BigQuery in storage.bigquery)."""
+
+    def read_table(self, table: TableSchema, start: dt.date | None = None, end: dt.date | None = None,
+                   columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Rows of `table` with start <= date < end (either bound optional), in declared dtypes."""
+        raise NotImplementedError
+
+    def describe(self, table: TableSchema) -> list[tuple[str, str]] | None:
+        """(column, declared-type name) of the stored table in its column order; None when it does not exist."""
+        raise NotImplementedError
+
+
+DUCKDB_TO_DECLARED = {duck: declared for declared, duck in DUCKDB_TYPES.items()}
+
+
+class DuckDBWarehouse(Warehouse):
     """The local DuckDB warehouse file."""
 
     database: str
+
+    def describe(self, table: TableSchema) -> list[tuple[str, str]] | None:
+        conn = connect_with_retry(self.database)
+        try:
+            rows = conn.execute(f"DESCRIBE {table.qualified_name}").fetchall()
+        except duckdb.CatalogException:
+            return None
+        finally:
+            conn.close()
+        return [(name, DUCKDB_TO_DECLARED.get(kind, kind)) for name, kind, *_ in rows]
 
     def read_table(
         self,
@@ -25,7 +51,6 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         end: dt.date | None = None,
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """Rows of `table` with start <= date < end (either bound optional), in declared dtypes."""
         wanted = list(columns) if columns else table.column_names
         conditions, params = [], []
         if start is not None:
