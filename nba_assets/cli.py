@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,12 +40,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 class _ProgressHandler(logging.Handler):
-    """Prints one line per finished asset step of a run, instead of Dagster's per-event debug log."""
+    """Prints one line per finished step of a run (with the checks that failed in it), instead of Dagster's
+    per-event debug log."""
 
     def __init__(self, stream):
         super().__init__(logging.DEBUG)
         self.stream = stream
         self.started: dict[str, float] = {}
+        self.failed_checks: dict[str, set[tuple[str, str]]] = defaultdict(set)
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -57,19 +60,27 @@ class _ProgressHandler(logging.Handler):
         kind = event.event_type_value
         if kind == "STEP_START":
             self.started[step] = time.perf_counter()
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                self.failed_checks[step].add((evaluation.check_name, evaluation.asset_key.to_user_string()))
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
             took = time.perf_counter() - self.started.get(step, time.perf_counter())
             mark = "ok " if kind == "STEP_SUCCESS" else "FAILED"
             print(f"    {mark} {step.replace('__', '/'):<52} {took:6.1f} s", file=self.stream, flush=True)
+            failed = self.failed_checks.pop(step, set())
+            if failed:
+                by_check = defaultdict(list)
+                for check_name, asset in sorted(failed):
+                    by_check[check_name].append(asset)
+                summary = "; ".join(f"{name} ({len(assets)} table{'s' if len(assets) > 1 else ''})"
+                                    for name, assets in by_check.items())
+                print(f"         checks failed: {summary}", file=self.stream)
             if kind == "STEP_FAILURE":
                 error = event.event_specific_data.error
                 while error is not None:
                     print(f"      {error.message.strip()}", file=self.stream)
                     error = error.cause
-        elif kind == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            if not evaluation.passed:
-                print(f"    check failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}", file=self.stream)
 
 
 @dg.logger(description="one line per finished step")
@@ -104,7 +115,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         return 2
     raw = RawSourceResource.from_environment()
     print(f"raw source: {raw.source().describe()}")
-    print(f"warehouse:  {settings.warehouse_path()}")
+    print(f"warehouse:  {settings.warehouse_path() if settings.storage_backend() == 'duckdb' else 'BigQuery'}")
     print(f"instance:   {os.environ['DAGSTER_HOME']}")
     calendar = build_season_calendar(raw.read_all("nbac_schedule"))
     openings = [d.date() for d in calendar["preseason_start"].fillna(calendar["regular_season_start"])]
@@ -130,11 +141,10 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     from nba_assets.coverage import coverage_report, format_coverage
-    from nba_assets.raw.resource import RawSourceResource
-    from nba_assets.storage.warehouse import DuckDBWarehouse
+    from nba_assets.resources import resources_from_environment
 
-    raw = RawSourceResource.from_environment()
-    warehouse = DuckDBWarehouse(database=str(settings.warehouse_path()))
+    resources = resources_from_environment()
+    raw, warehouse = resources["raw"], resources["warehouse"]
     report = coverage_report(raw.read_all("nbac_schedule"), lambda table, columns: warehouse.read_table(table, columns=columns))
     print(json.dumps(report, indent=2) if args.json else format_coverage(report))
     return 0
@@ -143,9 +153,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from nba_assets.predictions.evaluation import evaluation_report, format_report
     from nba_assets.predictions.tables import PREDICTION_ACCURACY
-    from nba_assets.storage.warehouse import DuckDBWarehouse
+    from nba_assets.resources import resources_from_environment
 
-    warehouse = DuckDBWarehouse(database=str(settings.warehouse_path()))
+    warehouse = resources_from_environment()["warehouse"]
     report = evaluation_report(warehouse.read_table(PREDICTION_ACCURACY))
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0

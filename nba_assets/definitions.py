@@ -2,6 +2,10 @@
 
 import dagster as dg
 
+from nba_assets import settings
+from nba_assets.automation.jobs import AUTOMATION_JOBS
+from nba_assets.automation.sensors import SENSORS
+from nba_assets.checks.warehouse import WAREHOUSE_CHECKS, warehouse_checks_job, warehouse_checks_schedule
 from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase4.assets import PHASE4_ASSETS
 from nba_assets.predictions.assets import PREDICTION_ASSETS
@@ -18,6 +22,12 @@ graph_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[*RAW_ASSET_SPECS, *PHASE3_ASSETS, *PHASE4_ASSETS, *PREDICTION_ASSETS],
-    jobs=[graph_job],
+    asset_checks=WAREHOUSE_CHECKS,
+    jobs=[graph_job, warehouse_checks_job, *AUTOMATION_JOBS],
+    schedules=[warehouse_checks_schedule],
+    sensors=SENSORS,
     resources=resources_from_environment(),
+    # DuckDB takes one writing process: steps run one after the other in the run's process (no subprocess per
+    # step); BigQuery runs steps in parallel, bounded by the `warehouse` pool (docs/production.md)
+    executor=dg.in_process_executor if settings.storage_backend() == "duckdb" else dg.multiprocess_executor,
 )

@@ -7,10 +7,15 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import dagster as dg
+import pandas as pd
 
 from nba_assets import settings
+from nba_assets.checks.daily import daily_check_specs
 from nba_assets.partitions import HISTORY_DAYS, game_days, history_window
 from nba_assets.storage.schema import TableSchema
+
+
+WAREHOUSE_POOL = "warehouse"
 
 
 def table_asset(
@@ -21,7 +26,12 @@ def table_asset(
     deps: Sequence[dg.AssetKey | dg.AssetDep] = (),
     check_specs: Sequence[dg.AssetCheckSpec] = (),
     partitioned: bool = True,
+    row_counts: bool = True,
 ):
+    """Partitioned tables get the standard per-day checks (nba_assets.checks.daily), with row_counts when the
+    asset can say how many rows each day should have. Every table step writes the warehouse, so all of them
+    share the `warehouse` concurrency pool (DuckDB takes one writer at a time)."""
+    daily = daily_check_specs(table, row_counts) if partitioned else []
     return dg.asset(
         key=table.asset_key,
         group_name=group,
@@ -29,7 +39,8 @@ def table_asset(
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         ins=dict(ins or {}),
         deps=list(deps),
-        check_specs=list(check_specs) or None,
+        check_specs=[*check_specs, *daily] or None,
+        pool=WAREHOUSE_POOL,
         description=table.description,
         kinds={"pandas", settings.storage_backend()},
         metadata={
@@ -55,3 +66,7 @@ def same_day(table: TableSchema) -> dg.AssetIn:
 def history(table: TableSchema, days: int = HISTORY_DAYS) -> dg.AssetIn:
     """The upstream table's rows of the `days` days before each day (never the day itself)."""
     return dg.AssetIn(key=table.asset_key, partition_mapping=history_window(days))
+
+
+def rows_per_day(frame: pd.DataFrame, date_column: str) -> dict[pd.Timestamp, int]:
+    return frame.groupby(date_column).size().to_dict() if len(frame) else {}

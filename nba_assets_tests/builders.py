@@ -51,7 +51,7 @@ def filler_team(game_id: str, date: str, team: str, points: int) -> list[dict]:
     rows = []
     for i in range(5):
         share = points - 4 * (points // 5) if i == 4 else points // 5
-        rows.append(player(game_id, date, team, f"{team.lower()}{i}", minutes=48.0, fgm=share // 2, fga=share // 2 + 4,
+        rows.append(player(game_id, date, team, f"{team.lower()}{i}", minutes=48.0, fgm=share // 2, fga=share // 2 + 10,
                            ftm=share % 2, fta=share % 2, oreb=1, dreb=5, ast=3, stl=1, blk=1, tov=2, pf=2))
     return rows
 

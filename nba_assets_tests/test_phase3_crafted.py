@@ -93,7 +93,7 @@ def test_team_offense_and_defense_hand_computed(league):
     assert not offense.loc["LAL", "shot_zones_available"] and pd.isna(offense.loc["LAL", "team_paint_attempts"])
     defense = read_table(warehouse, "nba_analytics.team_defense_game_summary").set_index("defending_team_abbr")
     assert defense.loc["BOS", "points_allowed"] == 85
-    assert defense.loc["BOS", "defensive_rating"] == pytest.approx(126.49)  # 85 / (60 + 2.2 + 10 − 5) · 100
+    assert defense.loc["BOS", "defensive_rating"] == pytest.approx(87.45)  # 85 / (90 + 2.2 + 10 − 5) · 100
     assert defense.loc["NYK", "opp_paint_attempts"] == 7
     assert defense.loc["BOS", "steals"] == 5 and defense.loc["BOS", "blocks"] == 6
 
@@ -132,8 +132,8 @@ def test_upcoming_contexts_use_only_earlier_games(league):
     tatum = players[players["player_lookup"] == "jaysontatum"].iloc[0]
     assert (tatum["days_rest"], tatum["l5_games_used"], tatum["points_avg_last_5"]) == (2, 1, 28.0)
     assert tatum["team_pace_last_10"] == pytest.approx(77.2)
-    assert tatum["opponent_pace_last_10"] == pytest.approx(67.2)
-    assert tatum["pace_differential"] == pytest.approx(10.0)
+    assert tatum["opponent_pace_last_10"] == pytest.approx(97.2)
+    assert tatum["pace_differential"] == pytest.approx(-20.0)
     assert pd.isna(tatum["injury_status"])  # no injury report in the source: unknown, not "available"
     boston = set(players.loc[players["team_abbr"] == "BOS", "player_lookup"])
     assert {"lukekornet", "danilogallinari", "samhauser"} <= boston  # listed in the gamebook = on the team
@@ -145,8 +145,10 @@ def test_no_game_day_materializes_empty(league):
     assert result.success
     for table in ("team_offense_game_summary", "player_game_summary", "upcoming_player_game_context"):
         assert read_table(warehouse, f"nba_analytics.{table}").empty
-    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {BOX_SCORES_COMPLETE: True}
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.check_name for e in evaluations} >= {BOX_SCORES_COMPLETE, "row_counts", "key_unique", "values_in_range"}
+    assert all(e.passed for e in evaluations)
+    assert {e.partition for e in evaluations} == {NO_GAMES, None}  # the day's own result and the run's summary
 
 
 def test_incomplete_day_fails_its_check_and_heals(tmp_path):
@@ -155,16 +157,27 @@ def test_incomplete_day_fails_its_check_and_heals(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
     result = materialize(PHASE3_ASSETS, raw, warehouse, DAY1, DAY3, instance=instance)
     assert result.success  # the rest of the range completes
-    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    completeness = [e for e in result.get_asset_check_evaluations() if e.check_name == BOX_SCORES_COMPLETE and e.partition]
+    failed = [e for e in completeness if not e.passed]
     assert {e.asset_key.path[-1] for e in failed} == {"team_offense_game_summary", "player_game_summary"}
-    assert failed[0].metadata["missing_dates"].value == [DAY3]
+    assert {e.partition for e in failed} == {DAY3}  # one result per day, even inside the range run
+    assert {e.partition for e in completeness if e.passed} == {DAY1, NO_GAMES}
     assert G4 in failed[0].metadata["missing_game_list"].value
+    counts = {(e.asset_key.path[-1], e.partition): e for e in result.get_asset_check_evaluations() if e.check_name == "row_counts"}
+    summary = counts[("team_offense_game_summary", None)]  # the run's summary names the failing day
+    assert not summary.passed and summary.metadata["failed_days"].value == [DAY3]
+    short = counts[("team_offense_game_summary", DAY3)]
+    assert not short.passed and (short.metadata["rows"].value, short.metadata["expected_rows"].value) == (2, 4)
     offense = read_table(warehouse, "nba_analytics.team_offense_game_summary")
     assert G4 not in set(offense["game_id"]) and G3 in set(offense["game_id"])
 
     write_raw(raw, league_tables())  # the box scores arrive
     healed = materialize(PHASE3_ASSETS, raw, warehouse, DAY3, instance=instance)
     assert all(e.passed for e in healed.get_asset_check_evaluations())
+    key = dg.AssetCheckKey(dg.AssetKey(["nba_analytics", "team_offense_game_summary"]), BOX_SCORES_COMPLETE)
+    history = instance.event_log_storage.get_asset_check_execution_history(key, limit=20)  # newest first
+    day3 = [record.status.value for record in history if record.partition == DAY3]
+    assert day3[:2] == ["SUCCEEDED", "FAILED"]  # healed by the rerun, after failing in the range run
     assert G4 in set(read_table(warehouse, "nba_analytics.team_offense_game_summary")["game_id"])
 
 

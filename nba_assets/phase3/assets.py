@@ -1,10 +1,13 @@
 """Phase 3 analytics assets: thin Dagster wiring around phase3.box_scores and phase3.upcoming."""
 
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 
-from nba_assets.calendar import SEASON_CALENDAR, build_season_calendar
+from nba_assets.calendar import SEASON_CALENDAR, build_season_calendar, final_games, scheduled_games, team_games
+from nba_assets.checks.daily import check_results, table_check_results
 from nba_assets.phase3 import box_scores, upcoming
 from nba_assets.phase3.tables import (
     PLAYER_GAME_SUMMARY,
@@ -14,7 +17,7 @@ from nba_assets.phase3.tables import (
     UPCOMING_TEAM_GAME_CONTEXT,
 )
 from nba_assets.raw.resource import RawSourceResource, raw_key
-from nba_assets.table_asset import history, same_day, table_asset, window_dates
+from nba_assets.table_asset import history, rows_per_day, same_day, table_asset, window_dates
 
 GROUP = "phase3_analytics"
 ROSTER_LOOKBACK_DAYS = 30  # roster snapshots are taken on game days; a month always holds a team's latest
@@ -28,21 +31,18 @@ def season_calendar(context: dg.AssetExecutionContext, raw: RawSourceResource) -
     return dg.Output(frame, metadata={"seasons": dg.MetadataValue.md(frame.to_markdown(index=False))})
 
 
-def _completeness_check(table, audit: box_scores.BoxScoreAudit) -> dg.AssetCheckResult:
+def _completeness_results(context, table, audit: box_scores.BoxScoreAudit) -> Iterator[dg.AssetCheckResult]:
     missing = audit.missing_box_scores
-    return dg.AssetCheckResult(
-        asset_key=table.asset_key,
-        check_name=BOX_SCORES_COMPLETE,
-        passed=missing.empty,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=None if missing.empty else f"{len(missing)} Final game(s) without box scores",
-        metadata={
-            "missing_games": len(missing),
-            "missing_dates": dg.MetadataValue.json(sorted(missing["game_date"].dt.strftime("%Y-%m-%d").unique().tolist())),
-            "missing_game_list": dg.MetadataValue.md(missing.assign(game_date=missing["game_date"].dt.date).to_markdown(index=False)
-                                                     if len(missing) else "none"),
-        },
-    )
+    results = {}
+    for day, games in missing.groupby("game_date"):
+        shown = games.assign(game_date=games["game_date"].dt.date)
+        results[pd.Timestamp(day)] = (False, {"missing_games": len(games), "missing_game_list": shown.to_markdown(index=False)})
+    yield from check_results(context, table, BOX_SCORES_COMPLETE, results)
+
+
+def _box_score_check_spec(table) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(BOX_SCORES_COMPLETE, asset=table.asset_key,
+                             description="every Final competitive game of the day has box scores")
 
 
 def _box_score_inputs(context, raw: RawSourceResource):
@@ -57,12 +57,15 @@ def _table_metadata(frame: pd.DataFrame, extra: dict | None = None) -> dict:
     return {"rows": len(frame), **(extra or {})}
 
 
+def _final_team_games_per_day(schedule: pd.DataFrame) -> tuple[dict, str]:
+    return rows_per_day(team_games(final_games(schedule)), "game_date"), "two teams per Final competitive game (schedule)"
+
+
 @table_asset(
     TEAM_OFFENSE_GAME_SUMMARY,
     group=GROUP,
     deps=[raw_key(t) for t in ("nbac_schedule", "nbac_gamebook_player_stats", "nbac_team_boxscore", "nbac_play_by_play")],
-    check_specs=[dg.AssetCheckSpec(BOX_SCORES_COMPLETE, asset=TEAM_OFFENSE_GAME_SUMMARY.asset_key,
-                                   description="every Final competitive game of the window has box scores")],
+    check_specs=[_box_score_check_spec(TEAM_OFFENSE_GAME_SUMMARY)],
 )
 def team_offense_game_summary(context: dg.AssetExecutionContext, raw: RawSourceResource):
     schedule, box, audit, start, end = _box_score_inputs(context, raw)
@@ -70,13 +73,16 @@ def team_offense_game_summary(context: dg.AssetExecutionContext, raw: RawSourceR
         schedule, box, raw.read("nbac_team_boxscore", start, end), raw.read("nbac_play_by_play", start, end)
     )
     yield dg.Output(frame, metadata=_table_metadata(frame, audit.metadata()))
-    yield _completeness_check(TEAM_OFFENSE_GAME_SUMMARY, audit)
+    yield from _completeness_results(context, TEAM_OFFENSE_GAME_SUMMARY, audit)
+    yield from table_check_results(context, TEAM_OFFENSE_GAME_SUMMARY, frame, _final_team_games_per_day(schedule))
 
 
 @table_asset(TEAM_DEFENSE_GAME_SUMMARY, group=GROUP, ins={"team_offense": same_day(TEAM_OFFENSE_GAME_SUMMARY)})
-def team_defense_game_summary(team_offense: pd.DataFrame) -> dg.Output:
+def team_defense_game_summary(context: dg.AssetExecutionContext, team_offense: pd.DataFrame):
     frame = box_scores.team_defense_game_summary(team_offense)
-    return dg.Output(frame, metadata=_table_metadata(frame))
+    yield dg.Output(frame, metadata=_table_metadata(frame))
+    yield from table_check_results(context, TEAM_DEFENSE_GAME_SUMMARY, frame,
+                        (rows_per_day(team_offense, "game_date"), "team_offense_game_summary rows"))
 
 
 @table_asset(
@@ -84,8 +90,7 @@ def team_defense_game_summary(team_offense: pd.DataFrame) -> dg.Output:
     group=GROUP,
     ins={"team_offense": same_day(TEAM_OFFENSE_GAME_SUMMARY)},
     deps=[raw_key(t) for t in ("nbac_schedule", "nbac_gamebook_player_stats", "nbac_play_by_play", "odds_api_player_points_props")],
-    check_specs=[dg.AssetCheckSpec(BOX_SCORES_COMPLETE, asset=PLAYER_GAME_SUMMARY.asset_key,
-                                   description="every Final competitive game of the window has box scores")],
+    check_specs=[_box_score_check_spec(PLAYER_GAME_SUMMARY)],
 )
 def player_game_summary(context: dg.AssetExecutionContext, raw: RawSourceResource, team_offense: pd.DataFrame):
     schedule, box, audit, start, end = _box_score_inputs(context, raw)
@@ -94,7 +99,9 @@ def player_game_summary(context: dg.AssetExecutionContext, raw: RawSourceResourc
         raw.read("odds_api_player_points_props", start, end),
     )
     yield dg.Output(frame, metadata=_table_metadata(frame, audit.metadata()))
-    yield _completeness_check(PLAYER_GAME_SUMMARY, audit)
+    yield from _completeness_results(context, PLAYER_GAME_SUMMARY, audit)
+    yield from table_check_results(context, PLAYER_GAME_SUMMARY, frame,
+                        (rows_per_day(box, "game_date"), "player rows of the Final competitive games' box scores"))
 
 
 def _pregame_rosters(raw: RawSourceResource, start, end) -> pd.DataFrame | None:
@@ -112,10 +119,11 @@ def _pregame_rosters(raw: RawSourceResource, start, end) -> pd.DataFrame | None:
 )
 def upcoming_team_game_context(
     context: dg.AssetExecutionContext, raw: RawSourceResource, season_calendar: pd.DataFrame, team_history: pd.DataFrame
-) -> dg.Output:
+):
     start, end = window_dates(context)
+    schedule = raw.read("nbac_schedule", start, end)
     frame = upcoming.upcoming_team_game_context(
-        raw.read("nbac_schedule", start, end),
+        schedule,
         season_calendar,
         team_history,
         _pregame_rosters(raw, start, end),
@@ -123,12 +131,16 @@ def upcoming_team_game_context(
         raw.read("nbac_injury_report", start, end),
         raw.has_table("nbac_injury_report"),
     )
-    return dg.Output(frame, metadata=_table_metadata(frame))
+    yield dg.Output(frame, metadata=_table_metadata(frame))
+    yield from table_check_results(context, UPCOMING_TEAM_GAME_CONTEXT, frame,
+                        (rows_per_day(team_games(scheduled_games(schedule)), "game_date"),
+                         "two teams per scheduled competitive game (schedule)"))
 
 
 @table_asset(
     UPCOMING_PLAYER_GAME_CONTEXT,
     group=GROUP,
+    row_counts=False,
     ins={
         "season_calendar": dg.AssetIn(key=SEASON_CALENDAR.asset_key),
         "player_history": history(PLAYER_GAME_SUMMARY),
@@ -146,7 +158,7 @@ def upcoming_player_game_context(
     team_history: pd.DataFrame,
     defense_history: pd.DataFrame,
     team_context: pd.DataFrame,
-) -> dg.Output:
+):
     start, end = window_dates(context)
     rosters = _pregame_rosters(raw, start, end)
     frame = upcoming.upcoming_player_game_context(
@@ -162,7 +174,8 @@ def upcoming_player_game_context(
         raw.has_table("nbac_injury_report"),
     )
     sources = frame["roster_source"].value_counts().to_dict() if len(frame) else {}
-    return dg.Output(frame, metadata=_table_metadata(frame, {"roster_sources": dg.MetadataValue.json(sources)}))
+    yield dg.Output(frame, metadata=_table_metadata(frame, {"roster_sources": dg.MetadataValue.json(sources)}))
+    yield from table_check_results(context, UPCOMING_PLAYER_GAME_CONTEXT, frame)
 
 
 PHASE3_ASSETS = [

@@ -4,10 +4,13 @@ Upstream windows are declared on the inputs: history(...) maps day D to the HIST
 (never D), same_day(...) to D. Lineage, staleness and backfill ordering in Dagster follow from them.
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 
 from nba_assets.calendar import SEASON_CALENDAR
+from nba_assets.checks.daily import check_results, table_check_results
 from nba_assets.partitions import HISTORY_DAYS
 from nba_assets.phase3.tables import (
     PLAYER_GAME_SUMMARY,
@@ -16,7 +19,6 @@ from nba_assets.phase3.tables import (
     UPCOMING_PLAYER_GAME_CONTEXT,
     UPCOMING_TEAM_GAME_CONTEXT,
 )
-from nba_assets.phase4 import features as fc
 from nba_assets.phase4.common import scheduled_team_games
 from nba_assets.phase4.composite_factors import player_composite_factors
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE, ml_feature_store
@@ -29,12 +31,11 @@ from nba_assets.phase4.tables import (
 )
 from nba_assets.phase4.zones import player_shot_zone_analysis, team_defense_zone_analysis
 from nba_assets.raw.resource import RawSourceResource, raw_key
-from nba_assets.table_asset import history, same_day, table_asset, window_dates
+from nba_assets.table_asset import history, rows_per_day, same_day, table_asset, window_dates
 from nba_assets.windows import GameHistory
 
 GROUP = "phase4_precompute"
 WINDOW_COMPLETE = "windows_complete"
-FEATURE_RANGES = "features_within_contract_ranges"
 CALENDAR_INPUT = dg.AssetIn(key=SEASON_CALENDAR.asset_key)
 TEAM_TARGET = ["game_date", "game_id", "team_abbr", "opponent_team_abbr", "season_year"]
 PLAYER_TARGET = ["game_date", "game_id", "player_lookup", "team_abbr", "opponent_team_abbr", "season_year"]
@@ -48,21 +49,13 @@ def _lineage_histories(context, raw: RawSourceResource, present: pd.DataFrame) -
     return scheduled, GameHistory.build(present[["team_abbr", "game_date"]], "team_abbr")
 
 
-def _window_check(table, frame: pd.DataFrame, prefix: str = "") -> dg.AssetCheckResult:
+def _window_results(context, table, frame: pd.DataFrame, prefix: str = "") -> Iterator[dg.AssetCheckResult]:
     stale = frame[~frame[f"{prefix}window_complete"].astype(bool)]
     shown = [table.date_column, "team_abbr", *(["player_lookup"] if "player_lookup" in frame else []),
              f"{prefix}first_game_date", f"{prefix}team_games_scheduled", f"{prefix}team_games_with_data"]
-    return dg.AssetCheckResult(
-        check_name=WINDOW_COMPLETE,
-        passed=stale.empty,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=None if stale.empty else f"{len(stale)} row(s) built from windows with missing team games",
-        metadata={
-            "stale_rows": len(stale),
-            "stale_dates": dg.MetadataValue.json(sorted(stale[table.date_column].dt.strftime("%Y-%m-%d").unique().tolist())),
-            "examples": dg.MetadataValue.md(stale[shown].head(20).to_markdown(index=False) if len(stale) else "none"),
-        },
-    )
+    results = {pd.Timestamp(day): (False, {"stale_rows": len(rows), "examples": rows[shown].head(20).to_markdown(index=False)})
+               for day, rows in stale.groupby(table.date_column)}
+    yield from check_results(context, table, WINDOW_COMPLETE, results)
 
 
 def _window_check_spec(table) -> dg.AssetCheckSpec:
@@ -72,6 +65,14 @@ def _window_check_spec(table) -> dg.AssetCheckSpec:
 
 def _metadata(frame: pd.DataFrame, date_column: str) -> dict:
     return {"rows": len(frame), "game_days": int(frame[date_column].nunique()) if len(frame) else 0}
+
+
+def _one_per_team_game(team_context: pd.DataFrame) -> tuple[dict, str]:
+    return rows_per_day(team_context, "game_date"), "upcoming_team_game_context rows (teams playing that day)"
+
+
+def _one_per_rostered_player(player_context: pd.DataFrame) -> tuple[dict, str]:
+    return rows_per_day(player_context, "game_date"), "upcoming_player_game_context rows (rostered players)"
 
 
 @table_asset(
@@ -88,7 +89,8 @@ def team_defense_zone_analysis_asset(context: dg.AssetExecutionContext, raw: Raw
     scheduled, present = _lineage_histories(context, raw, defense_history.rename(columns={"defending_team_abbr": "team_abbr"}))
     frame = team_defense_zone_analysis(team_context[TEAM_TARGET], season_calendar, defense_history, scheduled, present)
     yield dg.Output(frame, metadata=_metadata(frame, "analysis_date"))
-    yield _window_check(TEAM_DEFENSE_ZONE_ANALYSIS, frame)
+    yield from _window_results(context, TEAM_DEFENSE_ZONE_ANALYSIS, frame)
+    yield from table_check_results(context, TEAM_DEFENSE_ZONE_ANALYSIS, frame, _one_per_team_game(team_context))
 
 
 @table_asset(
@@ -105,7 +107,8 @@ def player_shot_zone_analysis_asset(context: dg.AssetExecutionContext, raw: RawS
     scheduled, present = _lineage_histories(context, raw, team_history)
     frame = player_shot_zone_analysis(player_context[PLAYER_TARGET], season_calendar, player_history, scheduled, present)
     yield dg.Output(frame, metadata=_metadata(frame, "analysis_date"))
-    yield _window_check(PLAYER_SHOT_ZONE_ANALYSIS, frame)
+    yield from _window_results(context, PLAYER_SHOT_ZONE_ANALYSIS, frame)
+    yield from table_check_results(context, PLAYER_SHOT_ZONE_ANALYSIS, frame, _one_per_rostered_player(player_context))
 
 
 @table_asset(
@@ -124,7 +127,8 @@ def player_daily_cache_asset(context: dg.AssetExecutionContext, raw: RawSourceRe
     frame = player_daily_cache(player_context[PLAYER_TARGET], season_calendar, player_history, team_history, shot_zones,
                                scheduled, present)
     yield dg.Output(frame, metadata=_metadata(frame, "cache_date"))
-    yield _window_check(PLAYER_DAILY_CACHE, frame, prefix="l10_")
+    yield from _window_results(context, PLAYER_DAILY_CACHE, frame, prefix="l10_")
+    yield from table_check_results(context, PLAYER_DAILY_CACHE, frame, _one_per_rostered_player(player_context))
 
 
 @table_asset(
@@ -134,29 +138,12 @@ def player_daily_cache_asset(context: dg.AssetExecutionContext, raw: RawSourceRe
          "player_context": same_day(UPCOMING_PLAYER_GAME_CONTEXT), "team_context": same_day(UPCOMING_TEAM_GAME_CONTEXT),
          "shot_zones": same_day(PLAYER_SHOT_ZONE_ANALYSIS), "defense_zones": same_day(TEAM_DEFENSE_ZONE_ANALYSIS)},
 )
-def player_composite_factors_asset(season_calendar: pd.DataFrame, player_history: pd.DataFrame,
-                                   player_context: pd.DataFrame, team_context: pd.DataFrame, shot_zones: pd.DataFrame,
-                                   defense_zones: pd.DataFrame) -> dg.Output:
+def player_composite_factors_asset(context: dg.AssetExecutionContext, season_calendar: pd.DataFrame,
+                                   player_history: pd.DataFrame, player_context: pd.DataFrame, team_context: pd.DataFrame,
+                                   shot_zones: pd.DataFrame, defense_zones: pd.DataFrame):
     frame = player_composite_factors(player_context, team_context, shot_zones, defense_zones, player_history, season_calendar)
-    return dg.Output(frame, metadata=_metadata(frame, "game_date"))
-
-
-def _range_check(frame: pd.DataFrame) -> dg.AssetCheckResult:
-    outside = {}
-    for feature in fc.FEATURES:
-        values = frame[feature.name]
-        bad = values.notna() & ((values < feature.low) | (values > feature.high))
-        if bad.any():
-            outside[feature.name] = {"rows": int(bad.sum()), "range": [feature.low, feature.high],
-                                     "min": float(values[bad].min()), "max": float(values[bad].max()),
-                                     "example_players": frame.loc[bad, "player_lookup"].head(3).tolist()}
-    return dg.AssetCheckResult(
-        check_name=FEATURE_RANGES,
-        passed=not outside,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=None if not outside else f"{len(outside)} feature(s) outside their contract range",
-        metadata={"features_outside_range": dg.MetadataValue.json(outside), "features_checked": len(fc.FEATURES)},
-    )
+    yield dg.Output(frame, metadata=_metadata(frame, "game_date"))
+    yield from table_check_results(context, PLAYER_COMPOSITE_FACTORS, frame, _one_per_rostered_player(player_context))
 
 
 @table_asset(
@@ -165,17 +152,16 @@ def _range_check(frame: pd.DataFrame) -> dg.AssetCheckResult:
     ins={"player_context": same_day(UPCOMING_PLAYER_GAME_CONTEXT), "team_context": same_day(UPCOMING_TEAM_GAME_CONTEXT),
          "daily_cache": same_day(PLAYER_DAILY_CACHE), "composite": same_day(PLAYER_COMPOSITE_FACTORS),
          "shot_zones": same_day(PLAYER_SHOT_ZONE_ANALYSIS), "defense_zones": same_day(TEAM_DEFENSE_ZONE_ANALYSIS)},
-    check_specs=[dg.AssetCheckSpec(FEATURE_RANGES, asset=ML_FEATURE_STORE.asset_key,
-                                   description="every feature value inside its feature-contract range")],
 )
-def ml_feature_store_asset(player_context: pd.DataFrame, team_context: pd.DataFrame, daily_cache: pd.DataFrame,
-                           composite: pd.DataFrame, shot_zones: pd.DataFrame, defense_zones: pd.DataFrame):
+def ml_feature_store_asset(context: dg.AssetExecutionContext, player_context: pd.DataFrame, team_context: pd.DataFrame,
+                           daily_cache: pd.DataFrame, composite: pd.DataFrame, shot_zones: pd.DataFrame,
+                           defense_zones: pd.DataFrame):
     frame = ml_feature_store(player_context, team_context, daily_cache, composite, shot_zones, defense_zones)
     ready = float(frame["is_quality_ready"].mean()) if len(frame) else 0.0
     yield dg.Output(frame, metadata={**_metadata(frame, "game_date"), "quality_ready_share": round(ready, 3),
                                      "mean_feature_quality": round(float(frame["feature_quality_score"].mean()), 2)
                                      if len(frame) else 0.0})
-    yield _range_check(frame)
+    yield from table_check_results(context, ML_FEATURE_STORE, frame, _one_per_rostered_player(player_context))
 
 
 PHASE4_ASSETS = [

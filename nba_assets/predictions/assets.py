@@ -5,6 +5,7 @@ import json
 import dagster as dg
 import pandas as pd
 
+from nba_assets.checks.daily import table_check_results
 from nba_assets.partitions import HISTORY_DAYS
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE
@@ -20,8 +21,8 @@ from nba_assets.predictions.tables import (
     SYSTEM_IDS,
 )
 from nba_assets.raw.resource import RawSourceResource, raw_key
-from nba_assets.storage.warehouse import DuckDBWarehouse
-from nba_assets.table_asset import history, same_day, table_asset, window_dates
+from nba_assets.storage.warehouse import Warehouse
+from nba_assets.table_asset import history, rows_per_day, same_day, table_asset, window_dates
 
 GROUP = "predictions"
 ALL_HISTORY_DAYS = 3650  # a model trains on every earlier day of the data
@@ -45,10 +46,11 @@ def _per_day(context: dg.AssetExecutionContext, frame: pd.DataFrame, date_column
 @table_asset(
     POINTS_MODEL,
     group=GROUP,
+    row_counts=False,
     deps=[dg.AssetDep(ML_FEATURE_STORE.asset_key, partition_mapping=EVERYTHING_BEFORE),
           dg.AssetDep(PLAYER_GAME_SUMMARY.asset_key, partition_mapping=EVERYTHING_BEFORE), raw_key("nbac_schedule")],
 )
-def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, warehouse: DuckDBWarehouse) -> dg.Output:
+def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, warehouse: Warehouse):
     """On the first day of each month with games: XGBoost trained on every earlier feature-store row with its
     actual points, and the ensemble weights fitted on its validation window. Other days hold no model."""
     start, end = window_dates(context)
@@ -73,7 +75,8 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
             "ensemble_weights": dg.MetadataValue.json(json.loads(model.ensemble_weights)),
             "feature_names": dg.MetadataValue.json(json.loads(model.feature_names)),
         }, partition_key=model.model_date.strftime("%Y-%m-%d"))
-    return dg.Output(frame, metadata={"models_trained": len(frame), "training_cutoffs_in_window": len(cutoffs)})
+    yield dg.Output(frame, metadata={"models_trained": len(frame), "training_cutoffs_in_window": len(cutoffs)})
+    yield from table_check_results(context, POINTS_MODEL, frame)
 
 
 @table_asset(
@@ -84,7 +87,7 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
          "models": dg.AssetIn(key=POINTS_MODEL.asset_key, partition_mapping=MODELS_IN_FORCE)},
 )
 def player_prop_predictions(context: dg.AssetExecutionContext, features: pd.DataFrame, player_history: pd.DataFrame,
-                            models: pd.DataFrame) -> dg.Output:
+                            models: pd.DataFrame):
     """features holds the days to predict and the 90 days before them (similarity looks only at earlier days
     with actual points)."""
     start, end = window_dates(context)
@@ -94,16 +97,22 @@ def player_prop_predictions(context: dg.AssetExecutionContext, features: pd.Data
         "players": int(rows["player_lookup"].nunique()),
         "with_prop_line": int(rows.loc[rows["system_id"] == "ensemble_v1", "has_prop_line"].sum()),
     })
-    return dg.Output(frame)
+    yield dg.Output(frame)
+    candidates = rows_per_day(today[today["is_prediction_candidate"].astype(bool)], "game_date")
+    yield from table_check_results(context, PLAYER_PROP_PREDICTIONS, frame,
+                        ({day: n * len(SYSTEM_IDS) for day, n in candidates.items()}, "feature-store candidates x 5 systems"))
 
 
 @table_asset(PREDICTION_ACCURACY, group=GROUP,
              ins={"predictions": same_day(PLAYER_PROP_PREDICTIONS), "players": same_day(PLAYER_GAME_SUMMARY)})
-def prediction_accuracy(context: dg.AssetExecutionContext, predictions: pd.DataFrame, players: pd.DataFrame) -> dg.Output:
+def prediction_accuracy(context: dg.AssetExecutionContext, predictions: pd.DataFrame, players: pd.DataFrame):
     frame = grading.prediction_accuracy(predictions, players)
     _per_day(context, frame, "game_date", lambda rows: {"voided": int(rows["is_voided"].sum()),
                                                         "graded_bets": int(rows["is_graded_bet"].sum())})
-    return dg.Output(frame)
+    yield dg.Output(frame)
+    gradable = predictions[predictions["game_id"].isin(set(players["game_id"]))]
+    yield from table_check_results(context, PREDICTION_ACCURACY, frame,
+                        (rows_per_day(gradable, "game_date"), "predictions of games with box scores"))
 
 
 def _performance_metrics(rows: pd.DataFrame) -> dict:
@@ -118,12 +127,14 @@ def _performance_metrics(rows: pd.DataFrame) -> dict:
 
 
 @table_asset(SYSTEM_DAILY_PERFORMANCE, group=GROUP, ins={"accuracy": same_day(PREDICTION_ACCURACY)})
-def system_daily_performance(context: dg.AssetExecutionContext, accuracy: pd.DataFrame) -> dg.Output:
+def system_daily_performance(context: dg.AssetExecutionContext, accuracy: pd.DataFrame):
     """Per day and system; each day's materialization carries mae__<system> and hit_rate__<system> so the UI
     plots them over time."""
     frame = grading.system_daily_performance(accuracy)
     _per_day(context, frame, "game_date", _performance_metrics)
-    return dg.Output(frame)
+    yield dg.Output(frame)
+    systems_per_day = accuracy.groupby("game_date")["system_id"].nunique().to_dict() if len(accuracy) else {}
+    yield from table_check_results(context, SYSTEM_DAILY_PERFORMANCE, frame, (systems_per_day, "systems graded that day"))
 
 
 PREDICTION_ASSETS = [points_model, player_prop_predictions, prediction_accuracy, system_daily_performance]
