@@ -106,6 +106,11 @@ def _backfill_job_defs():
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
+    if args.missing:
+        return backfill_missing(args)
+    if not (args.start and args.end):
+        print("--start and --end are required (or --missing)", file=sys.stderr)
+        return 2
     from nba_assets.calendar import build_season_calendar
     from nba_assets.raw.resource import RawSourceResource
 
@@ -139,6 +144,29 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def backfill_missing(args: argparse.Namespace) -> int:
+    """One backfill, through the running instance, of the whole graph on the days something is missing."""
+    from nba_assets.definitions import defs
+    from nba_assets.missing import backfill_params, launch_backfill, missing_dates
+    from nba_assets.resources import resources_from_environment
+
+    resources = resources_from_environment()
+    raw, warehouse = resources["raw"], resources["warehouse"]
+    dates = missing_dates(raw.read_all("nbac_schedule"), lambda table, columns: warehouse.read_table(table, columns=columns))
+    first = dt.date.fromisoformat(args.start) if args.start else dt.date.min
+    last = dt.date.fromisoformat(args.end) if args.end else dt.date.max
+    dates = [day for day in dates if first <= day <= last]
+    if not dates:
+        print("nothing missing: every expected game date is covered and every window is complete")
+        return 0
+    graph = defs.get_repository_def().asset_graph
+    paths = [node.key.path for node in graph.asset_nodes if node.is_materializable and node.partitions_def is not None]
+    print(f"{len(dates)} day(s) to rebuild: {', '.join(d.isoformat() for d in dates[:10])}{' ...' if len(dates) > 10 else ''}")
+    backfill_id = launch_backfill(args.url, backfill_params(paths, dates, f"missing days ({len(dates)})"))
+    print(f"launched backfill {backfill_id}: {args.url.rstrip('/')}/runs/b/{backfill_id}")
+    return 0
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     from nba_assets.coverage import coverage_report, format_coverage
     from nba_assets.resources import resources_from_environment
@@ -161,6 +189,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from nba_assets.docs import write_docs
+
+    for path in write_docs():
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,9 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=settings.DEFAULT_SIMULATION_SEED)
     simulate.add_argument("--out", type=Path, default=None, help="folder (default: the data folder's simulated league)")
     simulate.set_defaults(func=cmd_simulate)
-    backfill = sub.add_parser("backfill", help="materialize the whole graph over a date range, one run per season")
-    backfill.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
-    backfill.add_argument("--end", required=True, help="last day (inclusive), YYYY-MM-DD")
+    backfill = sub.add_parser("backfill", help="materialize the whole graph over a date range, one run per season; "
+                                               "with --missing, launch one backfill of the missing days in the running instance")
+    backfill.add_argument("--start", help="first day, YYYY-MM-DD")
+    backfill.add_argument("--end", help="last day (inclusive), YYYY-MM-DD")
+    backfill.add_argument("--missing", action="store_true",
+                          help="only the game dates some table lacks or built from incomplete windows (within --start/--end)")
+    backfill.add_argument("--url", default="http://127.0.0.1:3000", help="the running Dagster webserver (with --missing)")
     backfill.set_defaults(func=cmd_backfill)
     coverage = sub.add_parser("coverage", help="expected, materialized and missing game dates per table and season")
     coverage.add_argument("--json", action="store_true")
@@ -180,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="walk-forward accuracy per season and prediction system")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_evaluate)
+    docs = sub.add_parser("docs", help="regenerate docs/raw-contract.md, features.md and schemas.md from the code")
+    docs.set_defaults(func=cmd_docs)
     return parser
 
 

@@ -119,3 +119,9 @@ def failure_message(result: dg.ExecuteInProcessResult) -> str:
         parts.append(error.message)
         error = error.cause
     return "\n".join(parts)
+
+
+def check_evaluations(instance: dg.DagsterInstance, run_id: str) -> list[dg.AssetCheckEvaluation]:
+    """Every check evaluation of a run as the instance recorded it: per-day ones and the run's summaries."""
+    records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    return [record.dagster_event.event_specific_data for record in records]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nba_assets.checks.quality import key_unique, null_rates, values_in_range
+from nba_assets.checks.quality import column_rules_by_day, null_rates, values_in_range
 from nba_assets.checks.warehouse import COVERAGE, FRESHNESS, SCHEMA, TABLE_KEY_UNIQUE, WAREHOUSE_CHECKS
 from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, TEAM_OFFENSE_GAME_SUMMARY
@@ -39,10 +39,13 @@ def test_null_burst_is_named():
     assert "points" not in metadata["null_bursts"]  # the inactive player's NULL points are expected
 
 
-def test_duplicate_key_is_named():
-    rows = pd.DataFrame({"game_date": pd.to_datetime([DAY1] * 3), "player_lookup": ["a", "a", "b"]})
-    passed, metadata = key_unique(PLAYER_GAME_SUMMARY, rows)
-    assert not passed and metadata["duplicate_rows"] == 2 and "a" in metadata["examples"]
+def test_column_rules_evaluate_each_day_on_its_own():
+    rows = pd.DataFrame({"game_date": pd.to_datetime([DAY1, DAY3]), "player_lookup": ["a", "b"], "is_active": [True, True],
+                         "minutes_played": [30.0, 95.0], "points": [10, 12]})
+    results = column_rules_by_day(PLAYER_GAME_SUMMARY, rows, [pd.Timestamp(d) for d in (DAY1, "2022-10-19", DAY3)])
+    assert results[pd.Timestamp(DAY1)][0] and results[pd.Timestamp("2022-10-19")][0]  # a day without rows passes
+    passed, metadata = results[pd.Timestamp(DAY3)]
+    assert not passed and metadata["columns_outside_range"]["minutes_played"]["max"] == 95.0
 
 
 def test_feature_store_ranges_come_from_the_feature_contract():

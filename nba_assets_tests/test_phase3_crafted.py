@@ -4,8 +4,17 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from nba_assets.phase3.assets import BOX_SCORES_COMPLETE, PHASE3_ASSETS
-from nba_assets_tests.builders import filler_team, game, materialize, player, read_table, warehouse_fingerprint, write_raw
+from nba_assets.phase3.assets import BOX_SCORES_COMPLETE, PHASE3_ASSETS, PROP_PLAYERS_ROSTERED
+from nba_assets_tests.builders import (
+    check_evaluations,
+    filler_team,
+    game,
+    materialize,
+    player,
+    read_table,
+    warehouse_fingerprint,
+    write_raw,
+)
 
 G1, G2, G3, G4, EXHIBITION = "0022200001", "0022200002", "0022200003", "0022200004", "0012200005"
 DAY1, NO_GAMES, DAY3 = "2022-10-18", "2022-10-19", "2022-10-20"
@@ -117,7 +126,12 @@ def test_player_game_summary_usage_zones_and_lines(league):
 
 def test_upcoming_contexts_use_only_earlier_games(league):
     raw, warehouse = league
-    materialize(PHASE3_ASSETS, raw, warehouse, DAY1, DAY3)
+    instance = dg.DagsterInstance.ephemeral()
+    result = materialize(PHASE3_ASSETS, raw, warehouse, DAY1, DAY3, instance=instance)
+    unrostered = {e.partition: e for e in check_evaluations(instance, result.run_id) if e.check_name == PROP_PLAYERS_ROSTERED}
+    # opening night: no pre-game roster is knowable, so the two prop lines cannot be used, and the check says so
+    assert not unrostered[DAY1].passed and "jaysontatum" in unrostered[DAY1].metadata["lines"].value
+    assert unrostered[DAY3].passed
     teams = read_table(warehouse, "nba_analytics.upcoming_team_game_context")
     bos = teams[(teams["team_abbr"] == "BOS") & (teams["game_date"] == DAY3)].iloc[0]
     assert (bos["days_since_last_game"], bos["team_days_rest"], bos["game_number_in_season"]) == (2, 1, 2)
@@ -141,12 +155,13 @@ def test_upcoming_contexts_use_only_earlier_games(league):
 
 def test_no_game_day_materializes_empty(league):
     raw, warehouse = league
-    result = materialize(PHASE3_ASSETS, raw, warehouse, NO_GAMES)
+    instance = dg.DagsterInstance.ephemeral()
+    result = materialize(PHASE3_ASSETS, raw, warehouse, NO_GAMES, instance=instance)
     assert result.success
     for table in ("team_offense_game_summary", "player_game_summary", "upcoming_player_game_context"):
         assert read_table(warehouse, f"nba_analytics.{table}").empty
-    evaluations = result.get_asset_check_evaluations()
-    assert {e.check_name for e in evaluations} >= {BOX_SCORES_COMPLETE, "row_counts", "key_unique", "values_in_range"}
+    evaluations = check_evaluations(instance, result.run_id)
+    assert {e.check_name for e in evaluations} >= {BOX_SCORES_COMPLETE, "row_counts", "column_rules"}
     assert all(e.passed for e in evaluations)
     assert {e.partition for e in evaluations} == {NO_GAMES, None}  # the day's own result and the run's summary
 
@@ -157,13 +172,14 @@ def test_incomplete_day_fails_its_check_and_heals(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
     result = materialize(PHASE3_ASSETS, raw, warehouse, DAY1, DAY3, instance=instance)
     assert result.success  # the rest of the range completes
-    completeness = [e for e in result.get_asset_check_evaluations() if e.check_name == BOX_SCORES_COMPLETE and e.partition]
+    evaluations = check_evaluations(instance, result.run_id)
+    completeness = [e for e in evaluations if e.check_name == BOX_SCORES_COMPLETE and e.partition]
     failed = [e for e in completeness if not e.passed]
     assert {e.asset_key.path[-1] for e in failed} == {"team_offense_game_summary", "player_game_summary"}
     assert {e.partition for e in failed} == {DAY3}  # one result per day, even inside the range run
     assert {e.partition for e in completeness if e.passed} == {DAY1, NO_GAMES}
     assert G4 in failed[0].metadata["missing_game_list"].value
-    counts = {(e.asset_key.path[-1], e.partition): e for e in result.get_asset_check_evaluations() if e.check_name == "row_counts"}
+    counts = {(e.asset_key.path[-1], e.partition): e for e in evaluations if e.check_name == "row_counts"}
     summary = counts[("team_offense_game_summary", None)]  # the run's summary names the failing day
     assert not summary.passed and summary.metadata["failed_days"].value == [DAY3]
     short = counts[("team_offense_game_summary", DAY3)]
@@ -173,7 +189,7 @@ def test_incomplete_day_fails_its_check_and_heals(tmp_path):
 
     write_raw(raw, league_tables())  # the box scores arrive
     healed = materialize(PHASE3_ASSETS, raw, warehouse, DAY3, instance=instance)
-    assert all(e.passed for e in healed.get_asset_check_evaluations())
+    assert all(e.passed for e in check_evaluations(instance, healed.run_id))
     key = dg.AssetCheckKey(dg.AssetKey(["nba_analytics", "team_offense_game_summary"]), BOX_SCORES_COMPLETE)
     history = instance.event_log_storage.get_asset_check_execution_history(key, limit=20)  # newest first
     day3 = [record.status.value for record in history if record.partition == DAY3]

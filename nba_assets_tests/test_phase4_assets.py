@@ -3,6 +3,7 @@ runs, the point-in-time property, early season, the All-Star break, traded playe
 
 import shutil
 
+import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
@@ -10,10 +11,10 @@ import pytest
 
 from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase4 import features as fc
-from nba_assets.checks.quality import VALUES_IN_RANGE
+from nba_assets.checks.quality import COLUMN_RULES_CHECK
 from nba_assets.phase4.assets import PHASE4_ASSETS, WINDOW_COMPLETE
 from nba_assets.raw.contract import RAW_TABLES
-from nba_assets_tests.builders import materialize, read_table, write_raw
+from nba_assets_tests.builders import check_evaluations, materialize, read_table, write_raw
 
 GRAPH = PHASE3_ASSETS + PHASE4_ASSETS
 SEASON_START = "2021-10-19"
@@ -212,12 +213,13 @@ def test_stale_window_after_an_outage_fails_the_window_check(league_2021, histor
     for table in ("team_offense_game_summary", "team_defense_game_summary", "player_game_summary"):
         conn.execute(f"DELETE FROM nba_analytics.{table} WHERE game_date BETWEEN '2022-02-10' AND '2022-02-16'")
     conn.close()
-    result = materialize(GRAPH, league_2021, warehouse, DAY.strftime("%Y-%m-%d"))
-    checks = {(e.asset_key.path[-1], e.check_name): e for e in result.get_asset_check_evaluations()
+    instance = dg.DagsterInstance.ephemeral()
+    result = materialize(GRAPH, league_2021, warehouse, DAY.strftime("%Y-%m-%d"), instance=instance)
+    checks = {(e.asset_key.path[-1], e.check_name): e for e in check_evaluations(instance, result.run_id)
               if e.partition == DAY.strftime("%Y-%m-%d")}
     failed = checks[("player_daily_cache", WINDOW_COMPLETE)]
     assert not failed.passed and failed.metadata["stale_rows"].value > 100
     assert failed.partition == DAY.strftime("%Y-%m-%d") and "l10_team_games_with_data" in failed.metadata["examples"].value
-    assert checks[("ml_feature_store", VALUES_IN_RANGE)].passed
+    assert checks[("ml_feature_store", COLUMN_RULES_CHECK)].passed
     cache = _rows(warehouse, "nba_precompute.player_daily_cache", "cache_date", [DAY])
     assert (cache["l10_team_games_with_data"] < cache["l10_team_games_scheduled"]).mean() > 0.9

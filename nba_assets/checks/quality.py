@@ -29,7 +29,7 @@ from nba_assets.phase4.tables import (
 from nba_assets.predictions.tables import PLAYER_PROP_PREDICTIONS, PREDICTION_ACCURACY, SYSTEM_DAILY_PERFORMANCE
 from nba_assets.storage.schema import TableSchema
 
-VALUES_IN_RANGE, NULL_RATES, KEY_UNIQUE, ROW_COUNTS = "values_in_range", "null_rates", "key_unique", "row_counts"
+COLUMN_RULES_CHECK, ROW_COUNTS = "column_rules", "row_counts"
 EXAMPLES = 10
 
 
@@ -137,21 +137,16 @@ def null_rates(table: TableSchema, rows: pd.DataFrame) -> tuple[bool, dict]:
     return not bursts, {"null_bursts": bursts}
 
 
-def key_unique(table: TableSchema, rows: pd.DataFrame) -> tuple[bool, dict]:
-    duplicated = rows.duplicated(list(table.key), keep=False)
-    return not duplicated.any(), {"duplicate_rows": int(duplicated.sum()),
-                                  "examples": _examples(rows[duplicated], table, []) if duplicated.any() else "none"}
-
-
 def row_count(expected: int, rows: pd.DataFrame, source: str) -> tuple[bool, dict]:
     return len(rows) == expected, {"rows": len(rows), "expected_rows": expected, "expected_from": source}
 
 
-ROW_RULES = (VALUES_IN_RANGE, NULL_RATES, KEY_UNIQUE)
-ROW_RULE_FUNCTIONS = {VALUES_IN_RANGE: values_in_range, NULL_RATES: null_rates, KEY_UNIQUE: key_unique}
+def column_rules(table: TableSchema, rows: pd.DataFrame) -> tuple[bool, dict]:
+    in_range, range_metadata = values_in_range(table, rows)
+    no_bursts, null_metadata = null_rates(table, rows)
+    return in_range and no_bursts, {**range_metadata, **null_metadata}
 
 
-def evaluate_by_day(table: TableSchema, frame: pd.DataFrame, days: Iterable[pd.Timestamp], check: str) -> dict:
-    """{day: (passed, metadata)} for one of the row rules."""
-    function = ROW_RULE_FUNCTIONS[check]
-    return {day: function(table, rows) for day, rows in _days(frame, table, days).items()}
+def column_rules_by_day(table: TableSchema, frame: pd.DataFrame, days: Iterable[pd.Timestamp]) -> dict:
+    """{day: (passed, metadata)}: the table's column rules on each day's rows."""
+    return {day: column_rules(table, rows) for day, rows in _days(frame, table, days).items()}

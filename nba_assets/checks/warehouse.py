@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from nba_assets.calendar import SEASON_CALENDAR
-from nba_assets.checks.quality import KEY_UNIQUE
 from nba_assets.coverage import COVERAGE_RULES, coverage_for, expectations
 from nba_assets.partitions import TIMEZONE
 from nba_assets.predictions.tables import POINTS_MODEL
@@ -23,7 +22,7 @@ from nba_assets.storage.warehouse import Warehouse
 from nba_assets.table_asset import WAREHOUSE_POOL
 
 SCHEMA, COVERAGE, FRESHNESS = "schema_matches_declaration", "coverage", "fresh"
-TABLE_KEY_UNIQUE = f"table_{KEY_UNIQUE}"
+TABLE_KEY_UNIQUE = "table_key_unique"
 GAME_DAY_TABLES: list[TableSchema] = [rule.table for rule in COVERAGE_RULES]
 ALL_TABLES: list[TableSchema] = [SEASON_CALENDAR, *GAME_DAY_TABLES, POINTS_MODEL]
 

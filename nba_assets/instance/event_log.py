@@ -1,15 +1,18 @@
 """A SQLite event log that writes Dagster's event batches in one transaction.
 
-A single-run range backfill emits two events per asset per day (materialization planned, materialized).
-The stock SQLite storage writes each in its own connection and transaction (about 20 ms apiece here), which
-made Dagster's bookkeeping cost more than the pipeline's computation. Dagster already groups those events
-into batches when DAGSTER_EVENT_BATCH_SIZE is set; this storage writes a batch with one connection per shard
-and reuses its SQLAlchemy engines so statements stay compiled. Storage layout and queries are unchanged.
+A single-run range backfill emits, per asset and day, a planned and a materialized event and the day's check
+evaluations. The stock SQLite storage writes each in its own connections and transactions (about 20 ms
+apiece here), which made Dagster's bookkeeping cost more than the pipeline's computation. Dagster groups
+those events into batches when DAGSTER_EVENT_BATCH_SIZE is set (our per-day check evaluations are logged as a
+batch too, nba_assets.checks.daily); this storage writes a batch with one transaction per shard, the check
+bookkeeping included, and reuses its SQLAlchemy engines so statements stay compiled. Storage layout and
+queries are unchanged.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -17,7 +20,7 @@ from contextlib import contextmanager
 from dagster import Field, StringSource
 from dagster._core.event_api import EventLogEntry
 from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
@@ -29,6 +32,7 @@ RECOMMENDED_BATCH_SIZE = "1000"
 class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines = {}
+        self._batch = threading.local()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -56,6 +60,16 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
                 with conn.begin():
                     yield conn
 
+    @contextmanager
+    def index_connection(self):
+        """Inside a batch, the batch's own index transaction (so Dagster's per-event check bookkeeping joins it)."""
+        batch_connection = getattr(self._batch, "connection", None)
+        if batch_connection is not None:
+            yield batch_connection
+            return
+        with self._connect(INDEX_SHARD_NAME) as conn:
+            yield conn
+
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         """The same rows as store_event for each event, written with one transaction per shard."""
         by_run = defaultdict(list)
@@ -65,19 +79,21 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
             with self.run_connection(run_id) as conn:
                 for event in run_events:
                     conn.execute(self.prepare_insert_event(event))
-        check_events = []
         with self.index_transaction() as conn:
-            for event in events:
-                if not event.is_dagster_event:
-                    continue
-                kind = event.dagster_event_type
-                if kind in ASSET_EVENTS:
-                    event_id = conn.execute(self.prepare_insert_event(event)).inserted_primary_key[0]
-                    self._store_asset_event_tags(conn, [event], [event_id])
-                    self._store_asset_event(conn, event, event_id)
-                elif kind in ASSET_CHECK_EVENTS:
-                    check_events.append((event, conn.execute(self.prepare_insert_event(event)).inserted_primary_key[0]))
-                elif kind in EVENT_TYPE_TO_PIPELINE_RUN_STATUS:
-                    conn.execute(self.prepare_insert_event(event))
-        for event, event_id in check_events:
-            self.store_asset_check_event(event, event_id)
+            self._batch.connection = conn
+            try:
+                for event in events:
+                    if not event.is_dagster_event:
+                        continue
+                    kind = event.dagster_event_type
+                    if kind in ASSET_EVENTS:
+                        event_id = conn.execute(self.prepare_insert_event(event)).inserted_primary_key[0]
+                        self._store_asset_event_tags(conn, [event], [event_id])
+                        self._store_asset_event(conn, event, event_id)
+                    elif kind in ASSET_CHECK_EVENTS:
+                        event_id = conn.execute(self.prepare_insert_event(event)).inserted_primary_key[0]
+                        self.store_asset_check_event(event, event_id)
+                    elif kind in EVENT_TYPE_TO_PIPELINE_RUN_STATUS:
+                        conn.execute(self.prepare_insert_event(event))
+            finally:
+                self._batch.connection = None

@@ -1,13 +1,11 @@
 """Phase 3 analytics assets: thin Dagster wiring around phase3.box_scores and phase3.upcoming."""
 
 
-from collections.abc import Iterator
-
 import dagster as dg
 import pandas as pd
 
 from nba_assets.calendar import SEASON_CALENDAR, build_season_calendar, final_games, scheduled_games, team_games
-from nba_assets.checks.daily import check_results, table_check_results
+from nba_assets.checks.daily import DailyChecks
 from nba_assets.phase3 import box_scores, upcoming
 from nba_assets.phase3.tables import (
     PLAYER_GAME_SUMMARY,
@@ -22,6 +20,7 @@ from nba_assets.table_asset import history, rows_per_day, same_day, table_asset,
 GROUP = "phase3_analytics"
 ROSTER_LOOKBACK_DAYS = 30  # roster snapshots are taken on game days; a month always holds a team's latest
 BOX_SCORES_COMPLETE = "box_scores_complete"
+PROP_PLAYERS_ROSTERED = "prop_players_rostered"
 
 
 @table_asset(SEASON_CALENDAR, group=GROUP, partitioned=False, deps=[raw_key("nbac_schedule")])
@@ -31,13 +30,13 @@ def season_calendar(context: dg.AssetExecutionContext, raw: RawSourceResource) -
     return dg.Output(frame, metadata={"seasons": dg.MetadataValue.md(frame.to_markdown(index=False))})
 
 
-def _completeness_results(context, table, audit: box_scores.BoxScoreAudit) -> Iterator[dg.AssetCheckResult]:
-    missing = audit.missing_box_scores
+def _completeness(audit: box_scores.BoxScoreAudit) -> dict:
+    """{day: (False, metadata)} for days with Final games missing box scores."""
     results = {}
-    for day, games in missing.groupby("game_date"):
+    for day, games in audit.missing_box_scores.groupby("game_date"):
         shown = games.assign(game_date=games["game_date"].dt.date)
         results[pd.Timestamp(day)] = (False, {"missing_games": len(games), "missing_game_list": shown.to_markdown(index=False)})
-    yield from check_results(context, table, BOX_SCORES_COMPLETE, results)
+    return results
 
 
 def _box_score_check_spec(table) -> dg.AssetCheckSpec:
@@ -73,16 +72,16 @@ def team_offense_game_summary(context: dg.AssetExecutionContext, raw: RawSourceR
         schedule, box, raw.read("nbac_team_boxscore", start, end), raw.read("nbac_play_by_play", start, end)
     )
     yield dg.Output(frame, metadata=_table_metadata(frame, audit.metadata()))
-    yield from _completeness_results(context, TEAM_OFFENSE_GAME_SUMMARY, audit)
-    yield from table_check_results(context, TEAM_OFFENSE_GAME_SUMMARY, frame, _final_team_games_per_day(schedule))
+    checks = DailyChecks(context, TEAM_OFFENSE_GAME_SUMMARY).add(BOX_SCORES_COMPLETE, _completeness(audit))
+    yield from checks.add_table_rules(frame, _final_team_games_per_day(schedule)).results()
 
 
 @table_asset(TEAM_DEFENSE_GAME_SUMMARY, group=GROUP, ins={"team_offense": same_day(TEAM_OFFENSE_GAME_SUMMARY)})
 def team_defense_game_summary(context: dg.AssetExecutionContext, team_offense: pd.DataFrame):
     frame = box_scores.team_defense_game_summary(team_offense)
     yield dg.Output(frame, metadata=_table_metadata(frame))
-    yield from table_check_results(context, TEAM_DEFENSE_GAME_SUMMARY, frame,
-                        (rows_per_day(team_offense, "game_date"), "team_offense_game_summary rows"))
+    yield from DailyChecks(context, TEAM_DEFENSE_GAME_SUMMARY).add_table_rules(
+        frame, (rows_per_day(team_offense, "game_date"), "team_offense_game_summary rows")).results()
 
 
 @table_asset(
@@ -99,9 +98,9 @@ def player_game_summary(context: dg.AssetExecutionContext, raw: RawSourceResourc
         raw.read("odds_api_player_points_props", start, end),
     )
     yield dg.Output(frame, metadata=_table_metadata(frame, audit.metadata()))
-    yield from _completeness_results(context, PLAYER_GAME_SUMMARY, audit)
-    yield from table_check_results(context, PLAYER_GAME_SUMMARY, frame,
-                        (rows_per_day(box, "game_date"), "player rows of the Final competitive games' box scores"))
+    checks = DailyChecks(context, PLAYER_GAME_SUMMARY).add(BOX_SCORES_COMPLETE, _completeness(audit))
+    yield from checks.add_table_rules(
+        frame, (rows_per_day(box, "game_date"), "player rows of the Final competitive games' box scores")).results()
 
 
 def _pregame_rosters(raw: RawSourceResource, start, end) -> pd.DataFrame | None:
@@ -132,15 +131,17 @@ def upcoming_team_game_context(
         raw.has_table("nbac_injury_report"),
     )
     yield dg.Output(frame, metadata=_table_metadata(frame))
-    yield from table_check_results(context, UPCOMING_TEAM_GAME_CONTEXT, frame,
-                        (rows_per_day(team_games(scheduled_games(schedule)), "game_date"),
-                         "two teams per scheduled competitive game (schedule)"))
+    yield from DailyChecks(context, UPCOMING_TEAM_GAME_CONTEXT).add_table_rules(
+        frame, (rows_per_day(team_games(scheduled_games(schedule)), "game_date"),
+                "two teams per scheduled competitive game (schedule)")).results()
 
 
 @table_asset(
     UPCOMING_PLAYER_GAME_CONTEXT,
     group=GROUP,
     row_counts=False,
+    check_specs=[dg.AssetCheckSpec(PROP_PLAYERS_ROSTERED, asset=UPCOMING_PLAYER_GAME_CONTEXT.asset_key,
+                                   description="every player with a pre-game prop line is on a pre-game roster")],
     ins={
         "season_calendar": dg.AssetIn(key=SEASON_CALENDAR.asset_key),
         "player_history": history(PLAYER_GAME_SUMMARY),
@@ -160,22 +161,27 @@ def upcoming_player_game_context(
     team_context: pd.DataFrame,
 ):
     start, end = window_dates(context)
-    rosters = _pregame_rosters(raw, start, end)
+    schedule = raw.read("nbac_schedule", start, end)
+    props = raw.read("odds_api_player_points_props", start, end)
     frame = upcoming.upcoming_player_game_context(
-        raw.read("nbac_schedule", start, end),
+        schedule,
         season_calendar,
         player_history,
         team_history,
         defense_history,
         team_context,
-        rosters,
-        raw.read("odds_api_player_points_props", start, end),
+        _pregame_rosters(raw, start, end),
+        props,
         raw.read("nbac_injury_report", start, end),
         raw.has_table("nbac_injury_report"),
     )
     sources = frame["roster_source"].value_counts().to_dict() if len(frame) else {}
     yield dg.Output(frame, metadata=_table_metadata(frame, {"roster_sources": dg.MetadataValue.json(sources)}))
-    yield from table_check_results(context, UPCOMING_PLAYER_GAME_CONTEXT, frame)
+    unknown = upcoming.unrostered_prop_players(props, schedule, frame)
+    unrostered = {pd.Timestamp(day): (False, {"players": len(rows), "lines": rows.to_markdown(index=False)})
+                  for day, rows in unknown.assign(game_date=unknown["game_date"].dt.date).groupby("game_date")}
+    checks = DailyChecks(context, UPCOMING_PLAYER_GAME_CONTEXT).add_table_rules(frame)
+    yield from checks.add(PROP_PLAYERS_ROSTERED, unrostered, severity=dg.AssetCheckSeverity.WARN).results()
 
 
 PHASE3_ASSETS = [

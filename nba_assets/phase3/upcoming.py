@@ -231,6 +231,15 @@ def upcoming_player_game_context(
     return UPCOMING_PLAYER_GAME_CONTEXT.conform(targets[UPCOMING_PLAYER_GAME_CONTEXT.column_names])
 
 
+def unrostered_prop_players(props: pd.DataFrame, schedule: pd.DataFrame, context: pd.DataFrame) -> pd.DataFrame:
+    """Players with a pre-game prop line but no row in the day's upcoming context (on no pre-game roster of a
+    team playing): their lines cannot be used, so they are reported rather than dropped unseen."""
+    lines = select_prop_lines(props, scheduled_games(schedule)[["game_id", "tipoff_utc"]])
+    rostered = context[["game_date", "player_lookup"]].assign(rostered=True)
+    marked = lines.merge(rostered, on=["game_date", "player_lookup"], how="left")
+    return marked.loc[marked["rostered"].isna(), ["game_date", "player_lookup", "line_bookmaker", "current_points_line"]]
+
+
 def _second_of_back_to_back(played: pd.DataFrame) -> pd.Series:
     ordered = played.sort_values(["player_lookup", "game_date"])
     gap = ordered.groupby("player_lookup")["game_date"].diff().dt.days

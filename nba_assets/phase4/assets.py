@@ -4,13 +4,11 @@ Upstream windows are declared on the inputs: history(...) maps day D to the HIST
 (never D), same_day(...) to D. Lineage, staleness and backfill ordering in Dagster follow from them.
 """
 
-from collections.abc import Iterator
-
 import dagster as dg
 import pandas as pd
 
 from nba_assets.calendar import SEASON_CALENDAR
-from nba_assets.checks.daily import check_results, table_check_results
+from nba_assets.checks.daily import DailyChecks
 from nba_assets.partitions import HISTORY_DAYS
 from nba_assets.phase3.tables import (
     PLAYER_GAME_SUMMARY,
@@ -49,13 +47,13 @@ def _lineage_histories(context, raw: RawSourceResource, present: pd.DataFrame) -
     return scheduled, GameHistory.build(present[["team_abbr", "game_date"]], "team_abbr")
 
 
-def _window_results(context, table, frame: pd.DataFrame, prefix: str = "") -> Iterator[dg.AssetCheckResult]:
+def _stale_windows(table, frame: pd.DataFrame, prefix: str = "") -> dict:
+    """{day: (False, metadata)} for days with rows built from windows missing team games."""
     stale = frame[~frame[f"{prefix}window_complete"].astype(bool)]
     shown = [table.date_column, "team_abbr", *(["player_lookup"] if "player_lookup" in frame else []),
              f"{prefix}first_game_date", f"{prefix}team_games_scheduled", f"{prefix}team_games_with_data"]
-    results = {pd.Timestamp(day): (False, {"stale_rows": len(rows), "examples": rows[shown].head(20).to_markdown(index=False)})
-               for day, rows in stale.groupby(table.date_column)}
-    yield from check_results(context, table, WINDOW_COMPLETE, results)
+    return {pd.Timestamp(day): (False, {"stale_rows": len(rows), "examples": rows[shown].head(20).to_markdown(index=False)})
+            for day, rows in stale.groupby(table.date_column)}
 
 
 def _window_check_spec(table) -> dg.AssetCheckSpec:
@@ -89,8 +87,8 @@ def team_defense_zone_analysis_asset(context: dg.AssetExecutionContext, raw: Raw
     scheduled, present = _lineage_histories(context, raw, defense_history.rename(columns={"defending_team_abbr": "team_abbr"}))
     frame = team_defense_zone_analysis(team_context[TEAM_TARGET], season_calendar, defense_history, scheduled, present)
     yield dg.Output(frame, metadata=_metadata(frame, "analysis_date"))
-    yield from _window_results(context, TEAM_DEFENSE_ZONE_ANALYSIS, frame)
-    yield from table_check_results(context, TEAM_DEFENSE_ZONE_ANALYSIS, frame, _one_per_team_game(team_context))
+    checks = DailyChecks(context, TEAM_DEFENSE_ZONE_ANALYSIS).add(WINDOW_COMPLETE, _stale_windows(TEAM_DEFENSE_ZONE_ANALYSIS, frame))
+    yield from checks.add_table_rules(frame, _one_per_team_game(team_context)).results()
 
 
 @table_asset(
@@ -107,8 +105,8 @@ def player_shot_zone_analysis_asset(context: dg.AssetExecutionContext, raw: RawS
     scheduled, present = _lineage_histories(context, raw, team_history)
     frame = player_shot_zone_analysis(player_context[PLAYER_TARGET], season_calendar, player_history, scheduled, present)
     yield dg.Output(frame, metadata=_metadata(frame, "analysis_date"))
-    yield from _window_results(context, PLAYER_SHOT_ZONE_ANALYSIS, frame)
-    yield from table_check_results(context, PLAYER_SHOT_ZONE_ANALYSIS, frame, _one_per_rostered_player(player_context))
+    checks = DailyChecks(context, PLAYER_SHOT_ZONE_ANALYSIS).add(WINDOW_COMPLETE, _stale_windows(PLAYER_SHOT_ZONE_ANALYSIS, frame))
+    yield from checks.add_table_rules(frame, _one_per_rostered_player(player_context)).results()
 
 
 @table_asset(
@@ -127,8 +125,8 @@ def player_daily_cache_asset(context: dg.AssetExecutionContext, raw: RawSourceRe
     frame = player_daily_cache(player_context[PLAYER_TARGET], season_calendar, player_history, team_history, shot_zones,
                                scheduled, present)
     yield dg.Output(frame, metadata=_metadata(frame, "cache_date"))
-    yield from _window_results(context, PLAYER_DAILY_CACHE, frame, prefix="l10_")
-    yield from table_check_results(context, PLAYER_DAILY_CACHE, frame, _one_per_rostered_player(player_context))
+    checks = DailyChecks(context, PLAYER_DAILY_CACHE).add(WINDOW_COMPLETE, _stale_windows(PLAYER_DAILY_CACHE, frame, prefix="l10_"))
+    yield from checks.add_table_rules(frame, _one_per_rostered_player(player_context)).results()
 
 
 @table_asset(
@@ -143,7 +141,8 @@ def player_composite_factors_asset(context: dg.AssetExecutionContext, season_cal
                                    shot_zones: pd.DataFrame, defense_zones: pd.DataFrame):
     frame = player_composite_factors(player_context, team_context, shot_zones, defense_zones, player_history, season_calendar)
     yield dg.Output(frame, metadata=_metadata(frame, "game_date"))
-    yield from table_check_results(context, PLAYER_COMPOSITE_FACTORS, frame, _one_per_rostered_player(player_context))
+    yield from DailyChecks(context, PLAYER_COMPOSITE_FACTORS).add_table_rules(
+        frame, _one_per_rostered_player(player_context)).results()
 
 
 @table_asset(
@@ -161,7 +160,7 @@ def ml_feature_store_asset(context: dg.AssetExecutionContext, player_context: pd
     yield dg.Output(frame, metadata={**_metadata(frame, "game_date"), "quality_ready_share": round(ready, 3),
                                      "mean_feature_quality": round(float(frame["feature_quality_score"].mean()), 2)
                                      if len(frame) else 0.0})
-    yield from table_check_results(context, ML_FEATURE_STORE, frame, _one_per_rostered_player(player_context))
+    yield from DailyChecks(context, ML_FEATURE_STORE).add_table_rules(frame, _one_per_rostered_player(player_context)).results()
 
 
 PHASE4_ASSETS = [

@@ -5,7 +5,7 @@ import json
 import dagster as dg
 import pandas as pd
 
-from nba_assets.checks.daily import table_check_results
+from nba_assets.checks.daily import DailyChecks
 from nba_assets.partitions import HISTORY_DAYS
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE
@@ -76,7 +76,7 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
             "feature_names": dg.MetadataValue.json(json.loads(model.feature_names)),
         }, partition_key=model.model_date.strftime("%Y-%m-%d"))
     yield dg.Output(frame, metadata={"models_trained": len(frame), "training_cutoffs_in_window": len(cutoffs)})
-    yield from table_check_results(context, POINTS_MODEL, frame)
+    yield from DailyChecks(context, POINTS_MODEL).add_table_rules(frame).results()
 
 
 @table_asset(
@@ -99,8 +99,8 @@ def player_prop_predictions(context: dg.AssetExecutionContext, features: pd.Data
     })
     yield dg.Output(frame)
     candidates = rows_per_day(today[today["is_prediction_candidate"].astype(bool)], "game_date")
-    yield from table_check_results(context, PLAYER_PROP_PREDICTIONS, frame,
-                        ({day: n * len(SYSTEM_IDS) for day, n in candidates.items()}, "feature-store candidates x 5 systems"))
+    yield from DailyChecks(context, PLAYER_PROP_PREDICTIONS).add_table_rules(
+        frame, ({day: n * len(SYSTEM_IDS) for day, n in candidates.items()}, "feature-store candidates x 5 systems")).results()
 
 
 @table_asset(PREDICTION_ACCURACY, group=GROUP,
@@ -111,8 +111,8 @@ def prediction_accuracy(context: dg.AssetExecutionContext, predictions: pd.DataF
                                                         "graded_bets": int(rows["is_graded_bet"].sum())})
     yield dg.Output(frame)
     gradable = predictions[predictions["game_id"].isin(set(players["game_id"]))]
-    yield from table_check_results(context, PREDICTION_ACCURACY, frame,
-                        (rows_per_day(gradable, "game_date"), "predictions of games with box scores"))
+    yield from DailyChecks(context, PREDICTION_ACCURACY).add_table_rules(
+        frame, (rows_per_day(gradable, "game_date"), "predictions of games with box scores")).results()
 
 
 def _performance_metrics(rows: pd.DataFrame) -> dict:
@@ -134,7 +134,8 @@ def system_daily_performance(context: dg.AssetExecutionContext, accuracy: pd.Dat
     _per_day(context, frame, "game_date", _performance_metrics)
     yield dg.Output(frame)
     systems_per_day = accuracy.groupby("game_date")["system_id"].nunique().to_dict() if len(accuracy) else {}
-    yield from table_check_results(context, SYSTEM_DAILY_PERFORMANCE, frame, (systems_per_day, "systems graded that day"))
+    yield from DailyChecks(context, SYSTEM_DAILY_PERFORMANCE).add_table_rules(
+        frame, (systems_per_day, "systems graded that day")).results()
 
 
 PREDICTION_ASSETS = [points_model, player_prop_predictions, prediction_accuracy, system_daily_performance]
