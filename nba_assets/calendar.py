@@ -181,3 +181,14 @@ def _all_star_break(regular_dates: pd.Series, all_star_dates: pd.Series) -> tupl
         chosen = longest
     return chosen["before"] + pd.Timedelta(days=1), chosen["after"] - pd.Timedelta(days=1)
 
+
+
+def with_season_start(rows: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
+    """Attach the regular-season start of each row's season_year (the floor of every in-season window)."""
+    starts = calendar[["season_year", "regular_season_start"]].rename(columns={"regular_season_start": "season_start"})
+    out = rows.merge(starts, on="season_year", how="left")
+    unknown = out["season_start"].isna()
+    if unknown.any():
+        raise ValueError(f"season_calendar has no season {sorted(out.loc[unknown, 'season_year'].unique())}; "
+                         "materialize nba_analytics/season_calendar")
+    return out

@@ -57,7 +57,6 @@ COVERAGE_RULES: list[CoverageRule] = [
     CoverageRule(PREDICTION_ACCURACY, expects=PREDICTED),
     CoverageRule(SYSTEM_DAILY_PERFORMANCE, team_column=None, expects=PREDICTED),
 ]
-RULES_BY_TABLE = {rule.table.name: rule for rule in COVERAGE_RULES}
 
 
 def expected_team_games(schedule: pd.DataFrame) -> pd.DataFrame:

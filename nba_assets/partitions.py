@@ -7,7 +7,6 @@ features and predictions for tonight's games).
 
 from __future__ import annotations
 
-import datetime as dt
 
 import dagster as dg
 
@@ -28,9 +27,3 @@ def history_window(days: int) -> dg.TimeWindowPartitionMapping:
     and filter per day (see phase4.windows).
     """
     return dg.TimeWindowPartitionMapping(start_offset=-days, end_offset=-1, allow_nonexistent_upstream_partitions=True)
-
-
-def days_in_window(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
-    """Calendar days of a partition time window [start, end)."""
-    first, last = start.date(), end.date()
-    return [first + dt.timedelta(days=i) for i in range((last - first).days)]

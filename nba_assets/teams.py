@@ -42,10 +42,6 @@ NBA_TEAMS: dict[str, tuple[str, float, float]] = {
 TEAM_CODE_PATTERN = re.compile(r"^[A-Z]{3}$")
 
 
-def is_nba_team(code: str) -> bool:
-    return code in NBA_TEAMS
-
-
 def arena_distance_miles(team_a: str, team_b: str) -> float:
     """Great-circle distance between two NBA arenas in miles."""
     _, lat1, lon1 = NBA_TEAMS[team_a]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -125,3 +126,20 @@ def check_evaluations(instance: dg.DagsterInstance, run_id: str) -> list[dg.Asse
     """Every check evaluation of a run as the instance recorded it: per-day ones and the run's summaries."""
     records = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     return [record.dagster_event.event_specific_data for record in records]
+
+
+def copy_warehouse(warehouse: Path, folder: Path, name: str) -> Path:
+    target = folder / f"{name}.duckdb"
+    shutil.copyfile(warehouse, target)
+    return target
+
+
+def rows_on(warehouse: Path, table: str, date_column: str, days) -> pd.DataFrame:
+    """A table's rows on the given days, in a stable order (for comparing runs)."""
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        frame = conn.execute(f"SELECT * FROM {table} WHERE {date_column} IN ({', '.join('?' * len(days))})",
+                             [pd.Timestamp(d).date() for d in days]).fetchdf()
+    finally:
+        conn.close()
+    return frame.sort_values(list(frame.columns[:3])).reset_index(drop=True)

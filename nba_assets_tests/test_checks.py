@@ -83,8 +83,8 @@ def test_warehouse_checks_pass_on_a_clean_warehouse_and_name_what_breaks(crafted
     assert not clean[("player_game_summary", FRESHNESS)].passed  # 2022 data is not fresh today
 
     conn = duckdb.connect(str(warehouse))
-    conn.execute(f"INSERT INTO nba_analytics.player_game_summary SELECT * FROM nba_analytics.player_game_summary "
-                 f"WHERE player_lookup = 'jaysontatum'")
+    conn.execute("INSERT INTO nba_analytics.player_game_summary SELECT * FROM nba_analytics.player_game_summary "
+                 "WHERE player_lookup = 'jaysontatum'")
     conn.execute(f"DELETE FROM nba_analytics.team_offense_game_summary WHERE game_date = '{DAY3}' AND team_abbr = 'GSW'")
     conn.execute("ALTER TABLE nba_analytics.team_defense_game_summary ADD COLUMN scraped_at VARCHAR")
     conn.close()

@@ -1,7 +1,6 @@
 """Phase 3 + 4 assets on the simulated league against throwaway DuckDB warehouses: range runs equal per-day
 runs, the point-in-time property, early season, the All-Star break, traded players, source tags and ranges."""
 
-import shutil
 
 import dagster as dg
 import duckdb
@@ -14,7 +13,7 @@ from nba_assets.phase4 import features as fc
 from nba_assets.checks.quality import COLUMN_RULES_CHECK
 from nba_assets.phase4.assets import PHASE4_ASSETS, WINDOW_COMPLETE
 from nba_assets.raw.contract import RAW_TABLES
-from nba_assets_tests.builders import check_evaluations, materialize, read_table, write_raw
+from nba_assets_tests.builders import check_evaluations, copy_warehouse, materialize, read_table, rows_on, write_raw
 
 GRAPH = PHASE3_ASSETS + PHASE4_ASSETS
 SEASON_START = "2021-10-19"
@@ -42,33 +41,17 @@ def history_until_day_before(league_2021, tmp_path_factory):
     return warehouse
 
 
-def _copy(warehouse, tmp_path, name):
-    target = tmp_path / f"{name}.duckdb"
-    shutil.copyfile(warehouse, target)
-    return target
-
-
-def _rows(warehouse, table: str, date_column: str, days) -> pd.DataFrame:
-    conn = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        frame = conn.execute(f"SELECT * FROM {table} WHERE {date_column} IN ({', '.join('?' * len(days))})",
-                             [pd.Timestamp(d).date() for d in days]).fetchdf()
-    finally:
-        conn.close()
-    return frame.sort_values(list(frame.columns[:3])).reset_index(drop=True)
-
-
 def test_range_run_equals_per_day_runs(league_2021, history_until_day_before, tmp_path):
     days = [DAY + pd.Timedelta(days=i) for i in range(3)]
-    per_day = _copy(history_until_day_before, tmp_path, "per_day")
+    per_day = copy_warehouse(history_until_day_before, tmp_path, "per_day")
     for day in days:
         assert materialize(GRAPH, league_2021, per_day, day.strftime("%Y-%m-%d")).success
     ranged = tmp_path / "range.duckdb"
     assert materialize(GRAPH, league_2021, ranged, SEASON_START, days[-1].strftime("%Y-%m-%d")).success
     for table, date_column in ALL_TABLES.items():
-        expected = _rows(ranged, table, date_column, days)
+        expected = rows_on(ranged, table, date_column, days)
         assert len(expected) > 0, table
-        pd.testing.assert_frame_equal(_rows(per_day, table, date_column, days), expected, check_exact=True, obj=table)
+        pd.testing.assert_frame_equal(rows_on(per_day, table, date_column, days), expected, check_exact=True, obj=table)
 
 
 def _pregame_cutoffs(tables: dict) -> pd.DataFrame:
@@ -125,31 +108,31 @@ def _delete_results(tables: dict, rng: np.random.Generator) -> dict:
 def test_point_in_time_rows_ignore_everything_after_tipoff(league_2021, history_until_day_before, tmp_path, perturb):
     """Change or delete raw data dated DAY or later (except DAY's pre-game information), rerun DAY on the same
     history: DAY's upcoming contexts, Phase 4 rows and features are identical."""
-    original = _copy(history_until_day_before, tmp_path, "original")
+    original = copy_warehouse(history_until_day_before, tmp_path, "original")
     assert materialize(GRAPH, league_2021, original, DAY.strftime("%Y-%m-%d")).success
     tables = {name: pd.read_parquet(league_2021 / f"{name}.parquet") for name in RAW_TABLES}
     perturbed_raw = write_raw(tmp_path / "perturbed_raw", perturb(tables, np.random.default_rng(7)))
-    perturbed = _copy(history_until_day_before, tmp_path, "perturbed")
+    perturbed = copy_warehouse(history_until_day_before, tmp_path, "perturbed")
     assert materialize(GRAPH, perturbed_raw, perturbed, DAY.strftime("%Y-%m-%d")).success
     for table, date_column in PREGAME_TABLES.items():
-        expected = _rows(original, table, date_column, [DAY])
+        expected = rows_on(original, table, date_column, [DAY])
         assert len(expected) >= 20, table
-        pd.testing.assert_frame_equal(_rows(perturbed, table, date_column, [DAY]), expected, check_exact=True, obj=table)
-    changed = _rows(perturbed, "nba_analytics.player_game_summary", "game_date", [DAY])
-    assert not changed.equals(_rows(original, "nba_analytics.player_game_summary", "game_date", [DAY]))
+        pd.testing.assert_frame_equal(rows_on(perturbed, table, date_column, [DAY]), expected, check_exact=True, obj=table)
+    changed = rows_on(perturbed, "nba_analytics.player_game_summary", "game_date", [DAY])
+    assert not changed.equals(rows_on(original, "nba_analytics.player_game_summary", "game_date", [DAY]))
 
 
 def test_early_season_rows_carry_flags_not_failures(history_until_day_before):
     first = pd.Timestamp(SEASON_START)
-    cache = _rows(history_until_day_before, "nba_precompute.player_daily_cache", "cache_date", [first])
+    cache = rows_on(history_until_day_before, "nba_precompute.player_daily_cache", "cache_date", [first])
     assert len(cache) >= 50 and cache["early_season_flag"].all()  # opening night: two games
     assert (cache["games_played_season"] == 0).all() and cache["points_avg_season"].isna().all()
-    zones = _rows(history_until_day_before, "nba_precompute.team_defense_zone_analysis", "analysis_date", [first])
+    zones = rows_on(history_until_day_before, "nba_precompute.team_defense_zone_analysis", "analysis_date", [first])
     assert (zones["data_quality_tier"] == "low").all() and zones["insufficient_data_reason"].str.contains("only 0 games").all()
-    features = _rows(history_until_day_before, "nba_predictions.ml_feature_store", "game_date", [first])
+    features = rows_on(history_until_day_before, "nba_predictions.ml_feature_store", "game_date", [first])
     assert not features["is_quality_ready"].any()
     assert (features["points_avg_last_5__source"] == fc.MISSING).all() and features["points_avg_last_5"].isna().all()
-    later = _rows(history_until_day_before, "nba_precompute.player_daily_cache", "cache_date", [pd.Timestamp("2021-11-20")])
+    later = rows_on(history_until_day_before, "nba_precompute.player_daily_cache", "cache_date", [pd.Timestamp("2021-11-20")])
     assert not later["early_season_flag"].any() and (later["games_played_season"] > 5).mean() > 0.5
 
 
@@ -182,7 +165,7 @@ def test_window_spans_the_all_star_break(history_until_day_before, league_2021):
     season = build_season_calendar(schedule.assign(game_date=pd.to_datetime(schedule["game_date"]))).iloc[0]
     after_break = season["all_star_break_end"] + pd.Timedelta(days=1)
     assert after_break < DAY
-    cache = _rows(history_until_day_before, "nba_precompute.player_daily_cache", "cache_date", [after_break])
+    cache = rows_on(history_until_day_before, "nba_precompute.player_daily_cache", "cache_date", [after_break])
     regulars = cache[cache["games_played_season"] >= 30]
     assert len(regulars) > 100 and (regulars["l10_games_found"] == 10).all()
     assert (regulars["l10_first_game_date"] < season["all_star_break_start"]).all() and regulars["l10_window_complete"].all()
@@ -201,14 +184,14 @@ def test_traded_player_windows_follow_the_player(history_until_day_before):
         first_new = games[switch].iloc[0]
         moves.append((lookup, first_new["game_date"], first_new["team_abbr"], int((games["game_date"] < first_new["game_date"]).sum())))
     lookup, day, team, games_before = next(m for m in moves if m[3] >= 10)
-    cache = _rows(history_until_day_before, "nba_precompute.player_daily_cache", "cache_date", [day])
+    cache = rows_on(history_until_day_before, "nba_precompute.player_daily_cache", "cache_date", [day])
     row = cache[cache["player_lookup"] == lookup].iloc[0]
     assert row["team_abbr"] == team and row["games_since_structural_change"] == 0
     assert row["l10_games_found"] == 10  # the last 10 games include the ones for his old team
 
 
 def test_stale_window_after_an_outage_fails_the_window_check(league_2021, history_until_day_before, tmp_path):
-    warehouse = _copy(history_until_day_before, tmp_path, "outage")
+    warehouse = copy_warehouse(history_until_day_before, tmp_path, "outage")
     conn = duckdb.connect(str(warehouse))
     for table in ("team_offense_game_summary", "team_defense_game_summary", "player_game_summary"):
         conn.execute(f"DELETE FROM nba_analytics.{table} WHERE game_date BETWEEN '2022-02-10' AND '2022-02-16'")
@@ -221,5 +204,5 @@ def test_stale_window_after_an_outage_fails_the_window_check(league_2021, histor
     assert not failed.passed and failed.metadata["stale_rows"].value > 100
     assert failed.partition == DAY.strftime("%Y-%m-%d") and "l10_team_games_with_data" in failed.metadata["examples"].value
     assert checks[("ml_feature_store", COLUMN_RULES_CHECK)].passed
-    cache = _rows(warehouse, "nba_precompute.player_daily_cache", "cache_date", [DAY])
+    cache = rows_on(warehouse, "nba_precompute.player_daily_cache", "cache_date", [DAY])
     assert (cache["l10_team_games_with_data"] < cache["l10_team_games_scheduled"]).mean() > 0.9

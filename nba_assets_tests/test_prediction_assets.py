@@ -3,9 +3,7 @@ it, changing results on or after the day does not change its predictions, range 
 and grading covers every prediction."""
 
 import json
-import shutil
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +14,7 @@ from nba_assets.predictions.assets import PREDICTION_ASSETS
 from nba_assets.predictions.model import MIN_TRAINING_ROWS
 from nba_assets.predictions.tables import SYSTEM_IDS
 from nba_assets.raw.contract import RAW_TABLES
-from nba_assets_tests.builders import materialize, read_table, write_raw
+from nba_assets_tests.builders import copy_warehouse, materialize, read_table, rows_on, write_raw
 
 GRAPH = PHASE3_ASSETS + PHASE4_ASSETS + PREDICTION_ASSETS
 SEASON_START, CUTOFF = "2021-10-19", pd.Timestamp("2021-11-01")
@@ -31,21 +29,6 @@ def history_until_day_before(league_2021, tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("predictions") / "w.duckdb"
     assert materialize(GRAPH, league_2021, warehouse, SEASON_START, (DAY - pd.Timedelta(days=1)).strftime("%Y-%m-%d")).success
     return warehouse
-
-
-def _copy(warehouse, tmp_path, name):
-    target = tmp_path / f"{name}.duckdb"
-    shutil.copyfile(warehouse, target)
-    return target
-
-
-def _day_rows(warehouse, table, date_column, day) -> pd.DataFrame:
-    conn = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        frame = conn.execute(f"SELECT * FROM {table} WHERE {date_column} = ?", [day.date()]).fetchdf()
-    finally:
-        conn.close()
-    return frame.sort_values(list(frame.columns[:3])).reset_index(drop=True)
 
 
 def test_model_in_force_was_trained_before_the_day(history_until_day_before):
@@ -95,30 +78,30 @@ def _change_results_from(day: pd.Timestamp, tables: dict) -> dict:
 
 
 def test_changing_results_on_or_after_the_day_does_not_change_its_predictions(league_2021, history_until_day_before, tmp_path):
-    original = _copy(history_until_day_before, tmp_path, "original")
+    original = copy_warehouse(history_until_day_before, tmp_path, "original")
     assert materialize(GRAPH, league_2021, original, DAY.strftime("%Y-%m-%d")).success
     tables = {name: pd.read_parquet(league_2021 / f"{name}.parquet") for name in RAW_TABLES}
     changed_raw = write_raw(tmp_path / "changed", _change_results_from(DAY, tables))
-    changed = _copy(history_until_day_before, tmp_path, "changed")
+    changed = copy_warehouse(history_until_day_before, tmp_path, "changed")
     assert materialize(GRAPH, changed_raw, changed, DAY.strftime("%Y-%m-%d")).success
-    expected = _day_rows(original, "nba_predictions.player_prop_predictions", "game_date", DAY)
+    expected = rows_on(original, "nba_predictions.player_prop_predictions", "game_date", [DAY])
     assert len(expected) > 200
-    pd.testing.assert_frame_equal(_day_rows(changed, "nba_predictions.player_prop_predictions", "game_date", DAY), expected,
+    pd.testing.assert_frame_equal(rows_on(changed, "nba_predictions.player_prop_predictions", "game_date", [DAY]), expected,
                                   check_exact=True)
-    graded = _day_rows(changed, "nba_predictions.prediction_accuracy", "game_date", DAY)
-    assert not graded["actual_points"].equals(_day_rows(original, "nba_predictions.prediction_accuracy", "game_date", DAY)["actual_points"])
+    graded = rows_on(changed, "nba_predictions.prediction_accuracy", "game_date", [DAY])
+    assert not graded["actual_points"].equals(rows_on(original, "nba_predictions.prediction_accuracy", "game_date", [DAY])["actual_points"])
 
 
 def test_range_run_equals_per_day_runs(league_2021, history_until_day_before, tmp_path):
     days = [DAY, DAY + pd.Timedelta(days=1)]
-    per_day = _copy(history_until_day_before, tmp_path, "per_day")
+    per_day = copy_warehouse(history_until_day_before, tmp_path, "per_day")
     for day in days:
         assert materialize(GRAPH, league_2021, per_day, day.strftime("%Y-%m-%d")).success
     ranged = tmp_path / "range.duckdb"
     assert materialize(GRAPH, league_2021, ranged, SEASON_START, days[-1].strftime("%Y-%m-%d")).success
     for table, date_column in PREDICTION_TABLES.items():
         for day in days:
-            expected = _day_rows(ranged, table, date_column, day)
+            expected = rows_on(ranged, table, date_column, [day])
             assert len(expected) > 0, table
-            pd.testing.assert_frame_equal(_day_rows(per_day, table, date_column, day), expected, check_exact=True, obj=table)
+            pd.testing.assert_frame_equal(rows_on(per_day, table, date_column, [day]), expected, check_exact=True, obj=table)
     pd.testing.assert_frame_equal(read_table(per_day, "nba_predictions.points_model"), read_table(ranged, "nba_predictions.points_model"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nba_assets.calendar import scheduled_games, team_games
+from nba_assets.calendar import scheduled_games, team_games, with_season_start
 from nba_assets.lines import select_game_lines, select_prop_lines
 from nba_assets.phase3.tables import UPCOMING_PLAYER_GAME_CONTEXT, UPCOMING_TEAM_GAME_CONTEXT
 from nba_assets.teams import arena_distance_miles
@@ -18,17 +18,6 @@ from nba_assets.windows import GameHistory, last_game, window_rows, window_stats
 OUT_STATUSES = ("out", "doubtful")
 ROSTER_SNAPSHOTS, RECENT_APPEARANCES = "espn_team_rosters", "recent_appearances"
 FALLBACK_ROSTER_TEAM_GAMES = 10
-
-
-def with_season_start(targets: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
-    """Attach the regular-season start of each row's season (the floor of every in-season window)."""
-    starts = calendar[["season_year", "regular_season_start"]].rename(columns={"regular_season_start": "season_start"})
-    out = targets.merge(starts, on="season_year", how="left")
-    unknown = out["season_start"].isna()
-    if unknown.any():
-        raise ValueError(f"season_calendar has no season {sorted(out.loc[unknown, 'season_year'].unique())}; "
-                         "materialize nba_analytics/season_calendar")
-    return out
 
 
 def pregame_injury_report(report: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nba_assets.calendar import final_games, team_games
+from nba_assets.calendar import final_games, team_games, with_season_start
 from nba_assets.windows import GameHistory
 
 EARLY_SEASON_DAYS = 22  # days 0-21: the reference's reduced minimum samples
@@ -14,12 +14,7 @@ EARLY_SEASON_DAYS = 22  # days 0-21: the reference's reduced minimum samples
 
 def season_targets(targets: pd.DataFrame, calendar: pd.DataFrame, date_column: str) -> pd.DataFrame:
     """Attach season_start, days_into_season and early_season_flag (from season_calendar, not constants)."""
-    starts = calendar[["season_year", "regular_season_start"]].rename(columns={"regular_season_start": "season_start"})
-    out = targets.merge(starts, on="season_year", how="left")
-    unknown = out["season_start"].isna()
-    if unknown.any():
-        raise ValueError(f"season_calendar has no season {sorted(out.loc[unknown, 'season_year'].unique())}; "
-                         "materialize nba_analytics/season_calendar")
+    out = with_season_start(targets, calendar)
     out["days_into_season"] = (out[date_column] - out["season_start"]).dt.days.clip(lower=0)
     out["early_season_flag"] = out["days_into_season"] < EARLY_SEASON_DAYS
     return out

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nba_assets.calendar import with_season_start
 from nba_assets.phase3.upcoming import OUT_STATUSES
 from nba_assets.phase4.tables import PLAYER_COMPOSITE_FACTORS
 
@@ -93,8 +94,7 @@ def player_composite_factors(context: pd.DataFrame, team_context: pd.DataFrame, 
     shot_zones / defense_zones: PSZA and TDZA of the days; players: player_game_summary of earlier days."""
     if context.empty:
         return PLAYER_COMPOSITE_FACTORS.empty()
-    starts = calendar[["season_year", "regular_season_start"]].rename(columns={"regular_season_start": "season_start"})
-    out = context.merge(starts, on="season_year", how="left")
+    out = with_season_start(context, calendar)
     out["fatigue_score"], out["fatigue_components"] = fatigue(out)
     out["fatigue_adjustment"] = (out["fatigue_score"] - 100) / 20
 

@@ -108,13 +108,8 @@ FEATURES: tuple[Feature, ...] = (
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 REQUIRED = tuple(f.name for f in FEATURES if f.required)
-OPTIONAL = tuple(f.name for f in FEATURES if not f.required)
 CATEGORIES = (MATCHUP, PLAYER_HISTORY, TEAM_CONTEXT, VEGAS, GAME_CONTEXT)
 
 
 def source_column(name: str) -> str:
     return f"{name}__source"
-
-
-def feature(name: str) -> Feature:
-    return BY_NAME[name]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -463,7 +462,3 @@ _EMPTY_DTYPES = {
 def empty_raw_frame(table: RawTable) -> pd.DataFrame:
     """A zero-row frame with the table's contract columns and dtypes (for absent optional tables)."""
     return pd.DataFrame({c.name: pd.Series(dtype=_EMPTY_DTYPES[c.type]) for c in table.columns})
-
-
-def contract_columns(table: RawTable, present: Sequence[str]) -> list[str]:
-    return [c for c in table.column_names if c in present]
