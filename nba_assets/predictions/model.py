@@ -42,7 +42,7 @@ HYPERPARAMETERS = {
     "max_bin": 64,
     "early_stopping_rounds": 30,
     "random_state": 20211019,
-    "n_jobs": 2,
+    "n_jobs": 1,
 }
 COMPONENT_SYSTEMS = ("moving_average_baseline_v1", "zone_matchup_v1", "similarity_balanced_v1", "xgboost_v1")
 
