@@ -16,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 
 from nba_assets import settings
+from nba_assets.instance.cli_runs import cli_run_tags, fail_abandoned_runs, open_instance
 from nba_assets.instance.event_log import RECOMMENDED_BATCH_SIZE
 
 log = logging.getLogger("nba_assets")
@@ -114,9 +115,17 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     from nba_assets.calendar import build_season_calendar
     from nba_assets.raw.resource import RawSourceResource
 
+    from nba_assets.partitions import game_days
+
     start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
     if end < start:
         print("--end is before --start", file=sys.stderr)
+        return 2
+    first_day, last_day = (dt.date.fromisoformat(game_days.get_first_partition_key()),
+                           dt.date.fromisoformat(game_days.get_last_partition_key()))
+    if start < first_day or end > last_day:
+        print(f"--start/--end must lie within the partitions {first_day} .. {last_day} (today in "
+              f"{game_days.timezone}); got {start} .. {end}", file=sys.stderr)
         return 2
     raw = RawSourceResource.from_environment()
     print(f"raw source: {raw.source().describe()}")
@@ -126,21 +135,23 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     openings = [d.date() for d in calendar["preseason_start"].fillna(calendar["regular_season_start"])]
     defs, job_name = _backfill_job_defs()
     job = defs.resolve_job_def(job_name)
-    instance = dg.DagsterInstance.get()
     failures = 0
-    for chunk_start, chunk_end in season_chunks(start, end, openings):
-        print(f"\nrun {chunk_start} .. {chunk_end}")
-        started = time.perf_counter()
-        result = job.execute_in_process(
-            instance=instance,
-            run_config={"loggers": {"progress": {}}},
-            tags={"dagster/asset_partition_range_start": chunk_start.isoformat(),
-                  "dagster/asset_partition_range_end": chunk_end.isoformat(), "nba_assets/launched_by": "cli-backfill"},
-            raise_on_error=False,
-        )
-        status = "succeeded" if result.success else "FAILED"
-        print(f"  run {result.run_id[:8]} {status} in {time.perf_counter() - started:.1f} s")
-        failures += not result.success
+    with open_instance(settings.dagster_home()) as instance:
+        for run_id in fail_abandoned_runs(instance):
+            print(f"marked failed run {run_id[:8]}: its nba-assets process is gone; its pool slot is freed")
+        for chunk_start, chunk_end in season_chunks(start, end, openings):
+            print(f"\nrun {chunk_start} .. {chunk_end}")
+            started = time.perf_counter()
+            result = job.execute_in_process(
+                instance=instance,
+                run_config={"loggers": {"progress": {}}},
+                tags={"dagster/asset_partition_range_start": chunk_start.isoformat(),
+                      "dagster/asset_partition_range_end": chunk_end.isoformat(), **cli_run_tags()},
+                raise_on_error=False,
+            )
+            status = "succeeded" if result.success else "FAILED"
+            print(f"  run {result.run_id[:8]} {status} in {time.perf_counter() - started:.1f} s")
+            failures += not result.success
     return 1 if failures else 0
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from nba_assets.automation.jobs import CONTEXT_JOB, PREGAME_JOB, RESULTS_JOB, context_job, pregame_job, results_job
 from nba_assets.automation.notify import Notifier, notifier_from_environment
 from nba_assets.calendar import final_games, scheduled_games
+from nba_assets.instance.cli_runs import CLI_LAUNCHER, LAUNCHED_BY_TAG
 from nba_assets.lines import pregame_snapshots
 from nba_assets.partitions import TIMEZONE
 from nba_assets.raw.resource import RawSourceResource
@@ -135,7 +136,7 @@ def build_pregame_sensor(clock: Callable[[], dt.datetime] = utc_now) -> dg.Senso
 
 
 def is_backfill_run(tags: dict) -> bool:
-    return "dagster/backfill" in tags or tags.get("nba_assets/launched_by") == "cli-backfill"
+    return "dagster/backfill" in tags or tags.get(LAUNCHED_BY_TAG) == CLI_LAUNCHER
 
 
 def build_failure_alert(notifier: Notifier | None = None) -> dg.SensorDefinition:

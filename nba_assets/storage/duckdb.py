@@ -20,6 +20,7 @@ from dagster._utils.backoff import backoff
 from dagster_duckdb.io_manager import DuckDbClient, DuckDBIOManager
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 
+from nba_assets.partitions import game_days
 from nba_assets.storage.schema import SchemaMismatchError, TableSchema, registered
 
 
@@ -33,13 +34,28 @@ def connect_with_retry(database: str) -> duckdb.DuckDBPyConnection:
     )
 
 
+class UnopenedPartitionError(ValueError):
+    pass
+
+
 def check_rows_inside_window(table: TableSchema, frame: pd.DataFrame, table_slice: TableSlice) -> None:
-    """A row dated outside the partition window would survive every later rewrite of its own day: refuse it."""
+    """Refuses a window reaching past today's partition (a run tagged with a range Dagster does not validate), and
+    a row dated outside the window, which would survive every later rewrite of its own day."""
+    last_day = pd.Timestamp(game_days.get_last_partition_key())
     for dimension in table_slice.partition_dimensions:
         window = dimension.partitions
+        if not window:  # Dagster resolves a range of days that are not partitions yet to no partitions at all
+            dates = sorted(frame[table.date_column].dt.date.astype(str).unique())
+            raise UnopenedPartitionError(
+                f"{table.qualified_name}: the run's days are not partitions (the last is {last_day.date()}, today in "
+                f"{game_days.timezone}); refusing {len(frame)} row(s) dated {dates[:5]}")
         if not isinstance(window, dg.TimeWindow):
             continue
         start, end = pd.Timestamp(window.start.date()), pd.Timestamp(window.end.date())
+        if end - pd.Timedelta(days=1) > last_day:
+            raise UnopenedPartitionError(
+                f"{table.qualified_name}: the window [{start.date()}, {end.date()}) reaches past the last partition "
+                f"{last_day.date()} (today in {game_days.timezone}); days after it cannot be built yet")
         dates = frame[table.date_column]
         outside = (dates < start) | (dates >= end)
         if outside.any():
