@@ -20,7 +20,7 @@ _DAY_SPAN = 1 << 20  # larger than any day ordinal we meet (days since 1970), so
 
 
 def _day_ordinal(dates: pd.Series) -> np.ndarray:
-    return (pd.to_datetime(dates).values.astype("datetime64[D]").astype(np.int64)).astype(np.int64)
+    return (pd.to_datetime(dates, cache=False).values.astype("datetime64[D]").astype(np.int64)).astype(np.int64)
 
 
 @dataclasses.dataclass

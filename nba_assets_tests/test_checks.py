@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nba_assets.checks.quality import column_rules_by_day, null_rates, values_in_range
+from nba_assets.checks.quality import column_rules, column_rules_by_day, null_rates, values_in_range
 from nba_assets.checks.warehouse import COVERAGE, FRESHNESS, SCHEMA, TABLE_KEY_UNIQUE, WAREHOUSE_CHECKS
 from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, TEAM_OFFENSE_GAME_SUMMARY
@@ -46,6 +46,21 @@ def test_column_rules_evaluate_each_day_on_its_own():
     assert results[pd.Timestamp(DAY1)][0] and results[pd.Timestamp("2022-10-19")][0]  # a day without rows passes
     passed, metadata = results[pd.Timestamp(DAY3)]
     assert not passed and metadata["columns_outside_range"]["minutes_played"]["max"] == 95.0
+
+
+def test_column_rules_by_day_screen_the_range_without_changing_any_day():
+    """The range is screened at once; each day's result is still exactly column_rules on that day's rows."""
+    days = pd.to_datetime([DAY1, "2022-10-19", DAY3])
+    rows = pd.DataFrame({"game_date": days.repeat(3), "player_lookup": list("abcdefghi"), "is_active": [True] * 9,
+                         "minutes_played": [30.0, 31.0, 32.0, 30.0, np.nan, np.nan, 30.0, 20.0, 10.0],
+                         "points": [10, 12, 8, 7, 6, 5, 4, 3, 2]})
+    for frame in (rows, rows.assign(minutes_played=rows["minutes_played"].fillna(20.0)),
+                  rows.assign(points=[10, 12, 8, 7, 6, 5, 4, 3, 900])):
+        by_day = column_rules_by_day(PLAYER_GAME_SUMMARY, frame, list(days))
+        assert by_day == {day: column_rules(PLAYER_GAME_SUMMARY, frame[frame["game_date"] == day]) for day in days}
+    bursts = column_rules_by_day(PLAYER_GAME_SUMMARY, rows, list(days))
+    assert [passed for passed, _ in bursts.values()] == [True, False, True]
+    assert bursts[days[1]][1]["null_bursts"]["minutes_played"]["null_share"] == pytest.approx(2 / 3, abs=1e-4)
 
 
 def test_feature_store_ranges_come_from_the_feature_contract():

@@ -127,7 +127,7 @@ class TableSchema:
 def _cast(values: pd.Series, column: Column) -> pd.Series:
     target = PANDAS_DTYPES[column.type]
     if column.type in (DATE, TIMESTAMP):
-        converted = pd.to_datetime(values)
+        converted = pd.to_datetime(values, cache=False)  # the cache probe iterates values in Python
         if converted.dt.tz is not None:
             converted = converted.dt.tz_convert("UTC").dt.tz_localize(None)
         converted = converted.astype("datetime64[ns]")
