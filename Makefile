@@ -37,6 +37,10 @@ demo: install
 test: install $(BQEMU_VENV)/.installed
 	$(VENV)/bin/python -m pytest
 
+# four simulated seasons under Dagster vs plain function calls, a daily increment and a month of runs (bench/README.md)
+bench: install
+	$(VENV)/bin/python bench/run.py
+
 dev: install
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
