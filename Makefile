@@ -33,6 +33,7 @@ demo: install
 	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS)
 	$(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(DEMO_END)
 	$(VENV)/bin/nba-assets coverage
+	$(VENV)/bin/nba-assets evaluate
 
 test: install $(BQEMU_VENV)/.installed
 	$(VENV)/bin/python -m pytest

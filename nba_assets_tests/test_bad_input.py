@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from nba_assets.partitions import game_days
-from nba_assets.phase3.assets import BOX_SCORES_COMPLETE, PHASE3_ASSETS, PROP_PLAYERS_ROSTERED
+from nba_assets.phase3.assets import BOX_SCORES_COMPLETE, PHASE3_ASSETS, PROP_PLAYERS_ROSTERED, SCORES_MATCH_SCHEDULE
 from nba_assets_tests.builders import (
     check_evaluations,
     copy_warehouse,
@@ -341,6 +341,25 @@ def test_neutral_site_game_has_no_travel_distance(tmp_path, baseline):
     assert warehouse_fingerprint(outcome.warehouse) == edited_fingerprint(
         baseline.warehouse, tmp_path, "UPDATE nba_analytics.upcoming_team_game_context SET is_neutral_site = TRUE, "
                             f"travel_miles = NULL WHERE game_id = '{G3}'")
+
+
+def test_box_score_points_that_disagree_with_the_final_score_fail_their_check(tmp_path, baseline):
+    tables = league_tables()
+    corrected = next(row for row in tables[GAMEBOOK] if row["game_id"] == G3 and row["team_abbr"] == "NYK"
+                     and row["points"])
+    for column in ("points", "three_pointers_made", "three_pointers_attempted", "field_goals_made",
+                   "field_goals_attempted"):  # a made three corrected in the box score but not in the schedule
+        corrected[column] += 3 if column == "points" else 1
+    outcome = run_case(tmp_path, baseline, tables)
+
+    assert outcome.result.success
+    assert outcome.failed_checks - baseline.failed_checks == {
+        (SCORES_MATCH_SCHEDULE, "team_offense_game_summary", day) for day in (DAY3, None)}
+    report = outcome.evaluation(SCORES_MATCH_SCHEDULE, "team_offense_game_summary", DAY3).metadata
+    assert report["teams"].value == 1
+    assert all(part in report["mismatches"].value for part in (G3, "NYK", "100", "103"))
+    offense = read_table(outcome.warehouse, "nba_analytics.team_offense_game_summary")
+    assert offense.loc[(offense["game_id"] == G3) & (offense["team_abbr"] == "NYK"), "points_scored"].tolist() == [103]
 
 
 def _first_day_without_partition() -> str:

@@ -20,6 +20,7 @@ from nba_assets.table_asset import history, rows_per_day, same_day, table_asset,
 GROUP = "phase3_analytics"
 ROSTER_LOOKBACK_DAYS = 30  # roster snapshots are taken on game days; a month always holds a team's latest
 BOX_SCORES_COMPLETE = "box_scores_complete"
+SCORES_MATCH_SCHEDULE = "scores_match_schedule"
 PROP_PLAYERS_ROSTERED = "prop_players_rostered"
 
 
@@ -37,6 +38,13 @@ def _completeness(audit: box_scores.BoxScoreAudit) -> dict:
         shown = games.assign(game_date=games["game_date"].dt.date)
         results[pd.Timestamp(day)] = (False, {"missing_games": len(games), "missing_game_list": shown.to_markdown(index=False)})
     return results
+
+
+def _score_agreement(mismatches: pd.DataFrame) -> dict:
+    """{day: (False, metadata)} for days with a team whose box-score points differ from the schedule's score."""
+    return {pd.Timestamp(day): (False, {"teams": len(rows),
+                                        "mismatches": rows.assign(game_date=rows["game_date"].dt.date).to_markdown(index=False)})
+            for day, rows in mismatches.groupby("game_date")}
 
 
 def _box_score_check_spec(table) -> dg.AssetCheckSpec:
@@ -64,7 +72,9 @@ def _final_team_games_per_day(schedule: pd.DataFrame) -> tuple[dict, str]:
     TEAM_OFFENSE_GAME_SUMMARY,
     group=GROUP,
     deps=[raw_key(t) for t in ("nbac_schedule", "nbac_gamebook_player_stats", "nbac_team_boxscore", "nbac_play_by_play")],
-    check_specs=[_box_score_check_spec(TEAM_OFFENSE_GAME_SUMMARY)],
+    check_specs=[_box_score_check_spec(TEAM_OFFENSE_GAME_SUMMARY),
+                 dg.AssetCheckSpec(SCORES_MATCH_SCHEDULE, asset=TEAM_OFFENSE_GAME_SUMMARY.asset_key,
+                                   description="each team's points in the box scores equal the schedule's final score")],
 )
 def team_offense_game_summary(context: dg.AssetExecutionContext, raw: RawSourceResource):
     schedule, box, audit, start, end = _box_score_inputs(context, raw)
@@ -73,6 +83,7 @@ def team_offense_game_summary(context: dg.AssetExecutionContext, raw: RawSourceR
     )
     yield dg.Output(frame, metadata=_table_metadata(frame, audit.metadata()))
     checks = DailyChecks(context, TEAM_OFFENSE_GAME_SUMMARY).add(BOX_SCORES_COMPLETE, _completeness(audit))
+    checks.add(SCORES_MATCH_SCHEDULE, _score_agreement(box_scores.score_mismatches(schedule, frame)))
     yield from checks.add_table_rules(frame, _final_team_games_per_day(schedule)).results()
 
 
