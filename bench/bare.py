@@ -59,6 +59,7 @@ from nba_assets.predictions.tables import (
 )
 from nba_assets.raw.sources import FileRawSource
 from nba_assets.storage.schema import TableSchema
+from nba_assets.storage.warehouse import window_select
 from nba_assets.windows import GameHistory
 
 ALL_TIME = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
@@ -80,17 +81,8 @@ class PlainWarehouse:
 
     def read(self, table: TableSchema, start: dt.date | None = None, end: dt.date | None = None,
              columns: list[str] | None = None) -> pd.DataFrame:
-        conditions, params = [], []
-        if start is not None:
-            conditions.append(f'"{table.date_column}" >= ?')
-            params.append(start)
-        if end is not None:
-            conditions.append(f'"{table.date_column}" < ?')
-            params.append(end)
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        select = ", ".join(f'"{c}"' for c in (columns or table.column_names))
         try:
-            frame = self.conn.execute(f"SELECT {select} FROM {table.qualified_name}{where}", params).fetchdf()
+            frame = self.conn.execute(*window_select(table, columns or table.column_names, start, end)).fetchdf()
         except duckdb.CatalogException:
             return table.empty() if columns is None else table.empty()[columns]
         return table.conform(frame, columns)

@@ -29,6 +29,21 @@ class Warehouse(dg.ConfigurableResource):
 DUCKDB_TO_DECLARED = {duck: declared for declared, duck in DUCKDB_TYPES.items()}
 
 
+def window_select(table: TableSchema, columns: Sequence[str], start: dt.date | None,
+                  end: dt.date | None) -> tuple[str, list]:
+    """DuckDB SELECT of `columns` with start <= date < end (either bound optional), and its parameters."""
+    conditions, params = [], []
+    if start is not None:
+        conditions.append(f'"{table.date_column}" >= ?')
+        params.append(start)
+    if end is not None:
+        conditions.append(f'"{table.date_column}" < ?')
+        params.append(end)
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    select = ", ".join(f'"{c}"' for c in columns)
+    return f"SELECT {select} FROM {table.qualified_name}{where}", params
+
+
 class DuckDBWarehouse(Warehouse):
     """The local DuckDB warehouse file."""
 
@@ -52,18 +67,9 @@ class DuckDBWarehouse(Warehouse):
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         wanted = list(columns) if columns else table.column_names
-        conditions, params = [], []
-        if start is not None:
-            conditions.append(f'"{table.date_column}" >= ?')
-            params.append(start)
-        if end is not None:
-            conditions.append(f'"{table.date_column}" < ?')
-            params.append(end)
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        select = ", ".join(f'"{c}"' for c in wanted)
         conn = connect_with_retry(self.database)
         try:
-            frame = conn.execute(f"SELECT {select} FROM {table.qualified_name}{where}", params).fetchdf()
+            frame = conn.execute(*window_select(table, wanted, start, end)).fetchdf()
         except duckdb.CatalogException:
             frame = table.empty()[wanted]
         finally:
