@@ -27,6 +27,7 @@ import requests
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect, sync_playwright
 
+from nba_assets.missing import launch_backfill
 from nba_assets.phase3.assets import GROUP as PHASE3_GROUP
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, TEAM_DEFENSE_GAME_SUMMARY, TEAM_OFFENSE_GAME_SUMMARY
 from nba_assets.phase4.assets import GROUP as PHASE4_GROUP
@@ -62,14 +63,6 @@ ASSET_NODES = """
 LOCATIONS = """
 { workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
     locationOrLoadError { __typename ... on PythonError { message } } } } ... on PythonError { message } } }"""
-LAUNCH_BACKFILL = """
-mutation Launch($backfillParams: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $backfillParams) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on PythonError { message }
-    ... on PartitionKeysNotFoundError { message }
-    ... on InvalidSubsetError { message } } }"""
 BACKFILL_STATUS = """
 query Backfill($id: String!) {
   partitionBackfillOrError(backfillId: $id) {
@@ -393,15 +386,14 @@ def test_backfills_from_the_ui_and_graphql(page, dagster_dev, tmp_path):
     wait_for_backfill(server, ui_backfill)
     assert table_dates(server, from_ui) == {a.table: GAME_DAYS for a in from_ui}
 
-    launched = server.graphql(LAUNCH_BACKFILL, {"backfillParams": {
+    launched = launch_backfill(server.url, {  # raises with Dagster's message unless LaunchBackfillSuccess
         "title": "browser test: pre-game tables and Phase 4 over the crafted league",
         "partitionsByAssets": [{"assetKey": {"path": a.path},
                                 "partitions": {"range": {"start": DAY1, "end": DAY3}} if a.partitioned else None}
                                for a in from_graphql],
-    }})["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    })
     check_partitions_page(page, server, screenshots)  # while the GraphQL backfill runs
-    wait_for_backfill(server, launched["backfillId"])
+    wait_for_backfill(server, launched)
     for table, dates in table_dates(server, [a for a in from_graphql if a.partitioned]).items():
         assert dates and dates <= GAME_DAYS, f"{table} holds {sorted(dates)}, expected rows on {sorted(GAME_DAYS)} only"
 

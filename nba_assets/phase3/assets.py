@@ -31,20 +31,16 @@ def season_calendar(context: dg.AssetExecutionContext, raw: RawSourceResource) -
     return dg.Output(frame, metadata={"seasons": dg.MetadataValue.md(frame.to_markdown(index=False))})
 
 
-def _completeness(audit: box_scores.BoxScoreAudit) -> dict:
+def _missing_box_scores(audit: box_scores.BoxScoreAudit) -> dict:
     """{day: (False, metadata)} for days with Final games missing box scores."""
-    results = {}
-    for day, games in audit.missing_box_scores.groupby("game_date"):
-        shown = games.assign(game_date=games["game_date"].dt.date)
-        results[pd.Timestamp(day)] = (False, {"missing_games": len(games), "missing_game_list": shown.to_markdown(index=False)})
-    return results
+    return _failures_by_day(audit.missing_box_scores, "missing_games", "missing_game_list")
 
 
-def _score_agreement(mismatches: pd.DataFrame) -> dict:
-    """{day: (False, metadata)} for days with a team whose box-score points differ from the schedule's score."""
-    return {pd.Timestamp(day): (False, {"teams": len(rows),
-                                        "mismatches": rows.assign(game_date=rows["game_date"].dt.date).to_markdown(index=False)})
-            for day, rows in mismatches.groupby("game_date")}
+def _failures_by_day(rows: pd.DataFrame, count_name: str, list_name: str) -> dict:
+    """{day: (False, {count_name: n, list_name: the rows as a table})} for each day holding failing rows."""
+    return {pd.Timestamp(day): (False, {count_name: len(day_rows),
+                                        list_name: day_rows.assign(game_date=day_rows["game_date"].dt.date).to_markdown(index=False)})
+            for day, day_rows in rows.groupby("game_date")}
 
 
 def _box_score_check_spec(table) -> dg.AssetCheckSpec:
@@ -64,8 +60,8 @@ def _table_metadata(frame: pd.DataFrame, extra: dict | None = None) -> dict:
     return {"rows": len(frame), **(extra or {})}
 
 
-def _final_team_games_per_day(schedule: pd.DataFrame) -> tuple[dict, str]:
-    return rows_per_day(team_games(final_games(schedule)), "game_date"), "two teams per Final competitive game (schedule)"
+def _final_team_games_per_day(final_team_games: pd.DataFrame) -> tuple[dict, str]:
+    return rows_per_day(final_team_games, "game_date"), "two teams per Final competitive game (schedule)"
 
 
 @table_asset(
@@ -82,9 +78,11 @@ def team_offense_game_summary(context: dg.AssetExecutionContext, raw: RawSourceR
         schedule, box, raw.read("nbac_team_boxscore", start, end), raw.read("nbac_play_by_play", start, end)
     )
     yield dg.Output(frame, metadata=_table_metadata(frame, audit.metadata()))
-    checks = DailyChecks(context, TEAM_OFFENSE_GAME_SUMMARY).add(BOX_SCORES_COMPLETE, _completeness(audit))
-    checks.add(SCORES_MATCH_SCHEDULE, _score_agreement(box_scores.score_mismatches(schedule, frame)))
-    yield from checks.add_table_rules(frame, _final_team_games_per_day(schedule)).results()
+    final_team_games = team_games(final_games(schedule))
+    checks = DailyChecks(context, TEAM_OFFENSE_GAME_SUMMARY).add(BOX_SCORES_COMPLETE, _missing_box_scores(audit))
+    checks.add(SCORES_MATCH_SCHEDULE, _failures_by_day(box_scores.score_mismatches(final_team_games, frame),
+                                                       "teams", "mismatches"))
+    yield from checks.add_table_rules(frame, _final_team_games_per_day(final_team_games)).results()
 
 
 @table_asset(TEAM_DEFENSE_GAME_SUMMARY, group=GROUP, ins={"team_offense": same_day(TEAM_OFFENSE_GAME_SUMMARY)})
@@ -109,7 +107,7 @@ def player_game_summary(context: dg.AssetExecutionContext, raw: RawSourceResourc
         raw.read("odds_api_player_points_props", start, end),
     )
     yield dg.Output(frame, metadata=_table_metadata(frame, audit.metadata()))
-    checks = DailyChecks(context, PLAYER_GAME_SUMMARY).add(BOX_SCORES_COMPLETE, _completeness(audit))
+    checks = DailyChecks(context, PLAYER_GAME_SUMMARY).add(BOX_SCORES_COMPLETE, _missing_box_scores(audit))
     yield from checks.add_table_rules(
         frame, (rows_per_day(box, "game_date"), "player rows of the Final competitive games' box scores")).results()
 

@@ -278,10 +278,11 @@ def _player_zones(shots: pd.DataFrame) -> pd.DataFrame:
     return zones[columns]
 
 
-def score_mismatches(schedule: pd.DataFrame, team_offense: pd.DataFrame) -> pd.DataFrame:
-    """Team-games of Final games whose points in the box scores differ from the schedule's final score: a player
-    row missing or a stat corrected on one side only. Games without box scores are box_scores_complete's."""
-    expected = team_games(final_games(schedule))[["game_date", "game_id", "team_abbr", "team_score"]]
+def score_mismatches(final_team_games: pd.DataFrame, team_offense: pd.DataFrame) -> pd.DataFrame:
+    """Team-games of Final games (calendar.team_games of final_games) whose points in the box scores differ from
+    the schedule's final score: a player row missing or a stat corrected on one side only. Games without box
+    scores are box_scores_complete's."""
+    expected = final_team_games[["game_date", "game_id", "team_abbr", "team_score"]]
     merged = expected.merge(team_offense[["game_id", "team_abbr", "points_scored"]], on=["game_id", "team_abbr"])
     wrong = merged["team_score"].notna() & (merged["points_scored"] != merged["team_score"])
     return (merged[wrong].rename(columns={"team_score": "schedule_points", "points_scored": "box_score_points"})
