@@ -28,7 +28,8 @@ from bare import STEPS
 from nba_assets import settings
 from nba_assets.calendar import SEASON_CALENDAR, build_season_calendar
 from nba_assets.partitions import FIRST_GAME_DAY
-from nba_assets.raw.sources import SIMULATION_MARKER, FileRawSource
+from nba_assets.raw.sources import FileRawSource
+from simulated_league import SIMULATION_MARKER
 
 BENCH_DIR = settings.data_dir() / "bench"
 RAW_DIR = BENCH_DIR / "raw"

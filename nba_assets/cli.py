@@ -28,7 +28,7 @@ def _parse_seasons(text: str) -> list[int]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from nba_assets.raw.sources import write_simulation
+    from simulated_league import write_simulation
 
     seasons = tuple(_parse_seasons(args.seasons))
     out = args.out or settings.simulated_raw_dir(args.seed)

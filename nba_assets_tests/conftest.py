@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nba_assets.raw.sources import write_simulation
+from simulated_league import write_simulation
 
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "real-nba-dev"
 

@@ -26,10 +26,11 @@ import pytest
 from nba_assets.checks.warehouse import ALL_TABLES, GAME_DAY_TABLES
 from nba_assets.coverage import coverage_report
 from nba_assets.raw.resource import ALL_TIME
-from nba_assets.raw.sources import FileRawSource, write_simulation
+from nba_assets.raw.sources import FileRawSource
 from nba_assets.storage.warehouse import DuckDBWarehouse
 from nba_assets.table_asset import WAREHOUSE_POOL
 from nba_assets_tests.builders import RANGE_END, RANGE_START, warehouse_fingerprint
+from simulated_league import write_simulation
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from nba_assets.raw.contract import RAW_TABLES, validate_raw_frame
-from nba_assets.raw.simulated import DEFAULT_SEED, simulate_league
-from nba_assets.raw.simulated.calendar import (
+from simulated_league import DEFAULT_SEED, simulate_league
+from simulated_league.calendar import (
     ALL_STAR_GAME_TEAMS,
     FOREIGN_CLUBS,
     RISING_STARS_TEAMS,

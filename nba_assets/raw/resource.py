@@ -11,7 +11,7 @@ from pydantic import PrivateAttr
 
 from nba_assets import settings
 from nba_assets.raw.contract import RAW_TABLES
-from nba_assets.raw.sources import FileRawSource, RawSource, SimulatedRawSource
+from nba_assets.raw.sources import FileRawSource, RawSource
 
 ALL_TIME = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
 
@@ -54,6 +54,8 @@ class RawSourceResource(dg.ConfigurableResource):
                                     DEFAULT_JOB_TIMEOUT_SECONDS, DEFAULT_RETRY_DEADLINE_SECONDS)
                 self._source = BigQueryRawSource(jobs, self.bigquery_project, self.bigquery_raw_dataset)
             else:
+                from simulated_league.source import SimulatedRawSource
+
                 folder = Path(self.simulation_dir) if self.simulation_dir else settings.simulated_raw_dir(self.simulation_seed)
                 self._source = SimulatedRawSource(folder, tuple(self.simulated_seasons), self.simulation_seed)
         return self._source

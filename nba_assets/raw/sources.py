@@ -1,7 +1,6 @@
 """Interchangeable raw sources behind one interface: `read(table, start, end)` returns validated contract rows.
 
 - FileRawSource: a folder with one Parquet or CSV file per table (NBA_ASSETS_RAW_DIR).
-- SimulatedRawSource: the built-in simulated league, generated once into the data folder, read as files.
 - BigQueryRawSource (nba_assets.raw.bigquery): the production nba_raw dataset.
 
 A read covers dates start <= date < end only; Parquet files are pruned by row-group statistics, so reading
@@ -118,45 +117,3 @@ class FileRawSource:
         finally:
             conn.close()
         return validate_raw_frame(frame, spec, str(path))
-
-
-SIMULATION_MARKER = "_SIMULATED"
-
-
-def write_simulation(folder: Path, seasons: tuple[int, ...], seed: int) -> dict[str, Path]:
-    """Generate the simulated league into `folder`; the marker written last says which seasons and seed it holds."""
-    from nba_assets.raw.simulated import simulate_league
-
-    files = simulate_league(folder, seasons=seasons, seed=seed)
-    (folder / SIMULATION_MARKER).write_text(f"seed={seed} seasons={','.join(map(str, seasons))}\n")
-    return files
-
-
-class SimulatedRawSource(FileRawSource):
-    """The embedded default: a deterministic simulated league, read as files. Generated with the default
-    seasons on first use; `nba-assets simulate` regenerates it with other seasons."""
-
-    def __init__(self, folder: Path, seasons: tuple[int, ...], seed: int):
-        super().__init__(folder)
-        self.seasons, self.seed = seasons, seed
-
-    def describe(self) -> str:
-        marker = self.folder / SIMULATION_MARKER
-        held = marker.read_text().strip() if marker.exists() else "not generated yet"
-        return f"simulated league in {self.folder} ({held})"
-
-    def ensure_generated(self) -> None:
-        if not (self.folder / SIMULATION_MARKER).exists():
-            write_simulation(self.folder, self.seasons, self.seed)
-
-    def has_table(self, table: str) -> bool:
-        self.ensure_generated()
-        return super().has_table(table)
-
-    def location(self, table: str) -> str:
-        self.ensure_generated()
-        return super().location(table)
-
-    def read(self, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-        self.ensure_generated()
-        return super().read(table, start, end)

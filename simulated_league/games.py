@@ -15,7 +15,7 @@ import dataclasses
 
 import numpy as np
 
-from nba_assets.raw.simulated.players import (
+from simulated_league.players import (
     OTHER_STATS,
     Population,
     injury_label,

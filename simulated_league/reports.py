@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from nba_assets.raw.simulated.calendar import EASTERN, TEAM_CODES
+from simulated_league.calendar import EASTERN, TEAM_CODES
 
 DAY_BEFORE_HOUR = 17
 MORNING_HOUR = 13

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from nba_assets.raw.simulated.calendar import TEAM_CODES, TEAM_CONFERENCE, game_id, postseason_tipoff, regular_season_end
+from simulated_league.calendar import TEAM_CODES, TEAM_CONFERENCE, game_id, postseason_tipoff, regular_season_end
 
 SERIES_GAME_OFFSETS = (0, 2, 5, 7, 9, 11, 13)
 HIGHER_SEED_HOSTS = (True, True, False, False, True, False, True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nba_assets.raw.simulated.games import ACTIVE, DNP, INACTIVE, STAT_COLUMNS, THREE, PAINT
-from nba_assets.raw.simulated.players import Population
+from simulated_league.games import ACTIVE, DNP, INACTIVE, STAT_COLUMNS, THREE, PAINT
+from simulated_league.players import Population
 
 GAME_LENGTH = pd.Timedelta(hours=2, minutes=30)
 MMSS_SHARE = 0.10

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nba_assets.raw.simulated.games import ACTIVE
+from simulated_league.games import ACTIVE
 
 BOOKMAKERS = ("draftkings", "fanduel", "betmgm", "caesars", "pointsbetus", "bovada")
 BASE_IMPLIED_PROBABILITY = 0.5238  # -110 on both sides

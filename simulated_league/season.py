@@ -13,7 +13,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from nba_assets.raw.simulated.calendar import (
+from simulated_league.calendar import (
     TEAM_CODES,
     TEAM_INDEX,
     add_postponed_game,
@@ -23,9 +23,9 @@ from nba_assets.raw.simulated.calendar import (
     regular_season_dates,
     trade_deadline,
 )
-from nba_assets.raw.simulated.games import MINUTES_BY_DEPTH, STAT_COLUMNS, GameResult, GameSimulator, TeamTraits
-from nba_assets.raw.simulated.players import MAX_ROSTER, Population
-from nba_assets.raw.simulated.postseason import Postseason, conference_standings, league_order
+from simulated_league.games import MINUTES_BY_DEPTH, STAT_COLUMNS, GameResult, GameSimulator, TeamTraits
+from simulated_league.players import MAX_ROSTER, Population
+from simulated_league.postseason import Postseason, conference_standings, league_order
 
 MIN_HEALTHY_PLAYERS = 13
 POSTPONEMENT_NOTICE = pd.Timedelta(days=1)

@@ -26,11 +26,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from nba_assets.raw.contract import BOOL, DATE, FLOAT, INT, MINUTES, RAW_TABLES, STRING, TIMESTAMP, RawTable
-from nba_assets.raw.simulated.markets import game_lines, player_props
-from nba_assets.raw.simulated.players import Population
-from nba_assets.raw.simulated.reports import injury_report, team_rosters
-from nba_assets.raw.simulated.season import SeasonRecords, simulate_seasons
-from nba_assets.raw.simulated.tables import (
+from simulated_league.markets import game_lines, player_props
+from simulated_league.players import Population
+from simulated_league.reports import injury_report, team_rosters
+from simulated_league.season import SeasonRecords, simulate_seasons
+from simulated_league.tables import (
     gamebook_table,
     is_final,
     play_by_play_table,
@@ -49,6 +49,7 @@ ARROW_TYPES = {
     MINUTES: pa.string(),
 }
 MIN_ROW_GROUP = 1024
+SIMULATION_MARKER = "_SIMULATED"
 
 # Independent random streams per season (stream 0-2 are used by the season simulation itself).
 MARKETS_STREAM, DISTANCE_STREAM, MINUTES_TEXT_STREAM = 3, 4, 5
@@ -69,6 +70,13 @@ def simulate_league(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return {name: _write(tables[name], RAW_TABLES[name], out_dir) for name in RAW_TABLES}
+
+
+def write_simulation(folder: Path, seasons: tuple[int, ...], seed: int) -> dict[str, Path]:
+    """Generate the simulated league into `folder`; the marker written last says which seasons and seed it holds."""
+    files = simulate_league(folder, seasons=seasons, seed=seed)
+    (folder / SIMULATION_MARKER).write_text(f"seed={seed} seasons={','.join(map(str, seasons))}\n")
+    return files
 
 
 def _check_seasons(seasons: Sequence[int]) -> list[int]:
@@ -146,4 +154,4 @@ def _write(frame: pd.DataFrame, table: RawTable, out_dir: Path) -> Path:
     return path
 
 
-__all__ = ["DEFAULT_SEED", "build_tables", "simulate_league"]
+__all__ = ["DEFAULT_SEED", "SIMULATION_MARKER", "build_tables", "simulate_league", "write_simulation"]
