@@ -8,6 +8,8 @@ UV_VERSION := 0.13.9
 DEMO_SEASONS := 2021-22,2022-23
 DEMO_START := 2021-10-19
 DEMO_END := 2023-06-30
+# the simulated league is a raw source like any other: written into a folder, read through NBA_ASSETS_RAW_DIR
+SIMULATED_RAW_DIR := $(CURDIR)/data/simulated/demo
 
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
@@ -30,10 +32,10 @@ $(BQEMU_VENV)/.installed: tools/bqemulator/pyproject.toml tools/bqemulator/uv.lo
 	touch $@
 
 demo: install
-	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS)
-	$(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(DEMO_END)
-	$(VENV)/bin/nba-assets coverage
-	$(VENV)/bin/nba-assets evaluate
+	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS) --out $(SIMULATED_RAW_DIR)
+	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(DEMO_END)
+	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/nba-assets coverage
+	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/nba-assets evaluate
 
 test: install $(BQEMU_VENV)/.installed
 	$(VENV)/bin/python -m pytest
@@ -42,8 +44,12 @@ test: install $(BQEMU_VENV)/.installed
 bench: install
 	$(VENV)/bin/python bench/run.py
 
-dev: install
-	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+# the demo's league (generated here if `make demo` has not run yet)
+$(SIMULATED_RAW_DIR)/_SIMULATED: | $(VENV)/.installed
+	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS) --out $(SIMULATED_RAW_DIR)
+
+dev: install $(SIMULATED_RAW_DIR)/_SIMULATED
+	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 clean:
 	rm -rf data $(VENV) $(BQEMU_VENV) $(TOOLS)

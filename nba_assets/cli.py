@@ -28,15 +28,18 @@ def _parse_seasons(text: str) -> list[int]:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from simulated_league import write_simulation
+    # the one place the pipeline's code touches the simulator (test_package_boundary)
+    from simulated_league import DEFAULT_SEED, write_simulation
 
+    seed = DEFAULT_SEED if args.seed is None else args.seed
     seasons = tuple(_parse_seasons(args.seasons))
-    out = args.out or settings.simulated_raw_dir(args.seed)
+    out = args.out or settings.simulated_raw_dir(seed)
     started = time.perf_counter()
-    files = write_simulation(out, seasons, args.seed)
-    print(f"simulated {len(seasons)} season(s) with seed {args.seed} into {out} in {time.perf_counter() - started:.1f} s")
+    files = write_simulation(out, seasons, seed)
+    print(f"simulated {len(seasons)} season(s) with seed {seed} into {out} in {time.perf_counter() - started:.1f} s")
     for name, path in sorted(files.items()):
         print(f"  {name:<32} {path.stat().st_size / 1e6:7.1f} MB")
+    print(f"read it with NBA_ASSETS_RAW_DIR={Path(out).resolve()}")
     return 0
 
 
@@ -128,7 +131,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
               f"{game_days.timezone}); got {start} .. {end}", file=sys.stderr)
         return 2
     raw = RawSourceResource.from_environment()
-    print(f"raw source: {raw.source().describe()}")
+    print(f"raw source: {raw.source().describe()}")  # before any run: with no source configured, stop here
     print(f"warehouse:  {settings.warehouse_path() if settings.storage_backend() == 'duckdb' else 'BigQuery'}")
     print(f"instance:   {os.environ['DAGSTER_HOME']}")
     calendar = build_season_calendar(raw.read_all("nbac_schedule"))
@@ -212,9 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-assets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     simulate = sub.add_parser("simulate", help="generate the simulated league's raw files")
-    simulate.add_argument("--seasons", default=",".join(map(str, settings.DEFAULT_SIMULATED_SEASONS)),
-                          help="e.g. 2021-22,2022-23")
-    simulate.add_argument("--seed", type=int, default=settings.DEFAULT_SIMULATION_SEED)
+    simulate.add_argument("--seasons", default="2021-22,2022-23", help="consecutive seasons, e.g. 2021-22,2022-23")
+    simulate.add_argument("--seed", type=int, default=None, help="random seed (default: the simulator's, 20211019)")
     simulate.add_argument("--out", type=Path, default=None, help="folder (default: the data folder's simulated league)")
     simulate.set_defaults(func=cmd_simulate)
     backfill = sub.add_parser("backfill", help="materialize the whole graph over a date range, one run per season; "
@@ -241,7 +243,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
     os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", RECOMMENDED_BATCH_SIZE)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return args.func(args)
+    from nba_assets.raw.resource import RawSourceNotConfigured
+
+    try:
+        return args.func(args)
+    except RawSourceNotConfigured as exc:
+        print(f"nba-assets {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Where things live. Environment variables override every default, for the CLI, the UI and the tests alike.
 
 - NBA_ASSETS_WAREHOUSE: DuckDB warehouse file (default <data>/warehouse.duckdb)
-- NBA_ASSETS_RAW_DIR: folder of raw files in the contract of docs/raw-contract.md; unset = the simulated league,
-  or the nba_raw BigQuery dataset when the storage is BigQuery
+- NBA_ASSETS_RAW_DIR: folder of raw files in the contract of docs/raw-contract.md (real feeds, or the simulated
+  league that `nba-assets simulate` writes); unset = the nba_raw BigQuery dataset when the storage is BigQuery,
+  else no raw source: definitions load, but anything that reads raw data stops and says how to configure one
 - NBA_ASSETS_DATA_DIR: folder for generated data (default <project>/data, gitignored)
 - DAGSTER_HOME: Dagster instance folder (default <project>/dagster_home, whose dagster.yaml is tracked)
 - NBA_ASSETS_STORAGE: "duckdb" (default) or "bigquery"
@@ -18,8 +19,6 @@ import shutil
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SIMULATION_SEED = 20211019
-DEFAULT_SIMULATED_SEASONS = (2021, 2022)
 
 
 def data_dir() -> Path:
@@ -35,7 +34,8 @@ def raw_dir() -> Path | None:
     return Path(value) if value else None
 
 
-def simulated_raw_dir(seed: int = DEFAULT_SIMULATION_SEED) -> Path:
+def simulated_raw_dir(seed: int) -> Path:
+    """Where `nba-assets simulate` writes the simulated league by default."""
     return data_dir() / "simulated" / f"seed-{seed}"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 PIPELINE = Path(__file__).resolve().parents[1] / "nba_assets"
 SIMULATOR = "simulated_league"
 # (file relative to nba_assets/, enclosing function) allowed to import the simulator
-ALLOWED = {("cli.py", "cmd_simulate"), ("raw/resource.py", "source")}
+ALLOWED = {("cli.py", "cmd_simulate")}
 
 
 def _simulator_imports(path: Path) -> list[tuple[int, str | None]]:

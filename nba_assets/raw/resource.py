@@ -16,14 +16,27 @@ from nba_assets.raw.sources import FileRawSource, RawSource
 ALL_TIME = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
 
 
+NO_RAW_SOURCE = (
+    "no raw source is configured, so nothing can read raw data. Configure one of: "
+    "NBA_ASSETS_RAW_DIR=<folder> with one file per table in the raw-file contract (docs/raw-contract.md); "
+    "NBA_ASSETS_STORAGE=bigquery with NBA_ASSETS_BQ_PROJECT=<project> to read its nba_raw dataset "
+    "(docs/production.md); or the simulated league: `nba-assets simulate` writes it into a folder, then "
+    "NBA_ASSETS_RAW_DIR=<that folder> (make demo and make dev do both)"
+)
+
+
+class RawSourceNotConfigured(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__(NO_RAW_SOURCE)
+
+
 class RawSourceResource(dg.ConfigurableResource):
-    """Where raw tables come from: a folder of files (raw_dir), the nba_raw BigQuery dataset (bigquery_project)
-    or, by default, the simulated league."""
+    """Where raw tables come from: a folder of files (raw_dir) or the nba_raw BigQuery dataset (bigquery_project).
+
+    With neither, the definitions still load (the UI shows the graph) but every read raises RawSourceNotConfigured:
+    there is no default source, so a run never silently reads data nobody chose."""
 
     raw_dir: str | None = None
-    simulation_dir: str | None = None
-    simulation_seed: int = settings.DEFAULT_SIMULATION_SEED
-    simulated_seasons: list[int] = list(settings.DEFAULT_SIMULATED_SEASONS)
     bigquery_project: str | None = None
     bigquery_raw_dataset: str = "nba_raw"
     bigquery_location: str | None = None
@@ -32,14 +45,13 @@ class RawSourceResource(dg.ConfigurableResource):
 
     @classmethod
     def from_environment(cls) -> "RawSourceResource":
-        """Raw files when NBA_ASSETS_RAW_DIR is set, else nba_raw when the storage is BigQuery, else the simulation."""
+        """Raw files when NBA_ASSETS_RAW_DIR is set, else nba_raw when the storage is BigQuery, else no source."""
         folder = settings.raw_dir()
         if folder is None and settings.storage_backend() == "bigquery":
             bq = settings.bigquery_settings()
             return cls(bigquery_project=bq.project, bigquery_raw_dataset=bq.raw_dataset,
                        bigquery_location=bq.location, bigquery_api_endpoint=bq.api_endpoint)
-        return cls(raw_dir=str(folder) if folder else None,
-                   simulation_dir=str(settings.simulated_raw_dir()))
+        return cls(raw_dir=str(folder) if folder else None)
 
     def source(self) -> RawSource:
         if self._source is None:
@@ -54,10 +66,7 @@ class RawSourceResource(dg.ConfigurableResource):
                                     DEFAULT_JOB_TIMEOUT_SECONDS, DEFAULT_RETRY_DEADLINE_SECONDS)
                 self._source = BigQueryRawSource(jobs, self.bigquery_project, self.bigquery_raw_dataset)
             else:
-                from simulated_league.source import SimulatedRawSource
-
-                folder = Path(self.simulation_dir) if self.simulation_dir else settings.simulated_raw_dir(self.simulation_seed)
-                self._source = SimulatedRawSource(folder, tuple(self.simulated_seasons), self.simulation_seed)
+                raise RawSourceNotConfigured()
         return self._source
 
     def read(self, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
