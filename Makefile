@@ -14,7 +14,7 @@ SIMULATED_RAW_DIR := $(CURDIR)/data/simulated/demo
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
-.PHONY: install demo test dev bench clean
+.PHONY: install demo test dev bench clean postgresql
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -37,7 +37,14 @@ demo: install
 	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/nba-assets coverage
 	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/nba-assets evaluate
 
-test: install $(BQEMU_VENV)/.installed
+# the PostgreSQL server the instance tests start and stop (nba_assets_tests/postgres.py): Debian's package, installed
+# when missing (CI starts from a clean machine)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+postgresql:
+	@test -n "$(wildcard /usr/lib/postgresql/*/bin/initdb)" || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; }
+
+test: install $(BQEMU_VENV)/.installed postgresql
 	$(VENV)/bin/python -m pytest
 
 # four simulated seasons under Dagster vs plain function calls, a daily increment and a month of runs (bench/README.md)
