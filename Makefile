@@ -8,8 +8,10 @@ UV_VERSION := 0.13.9
 DEMO_SEASONS := 2021-22,2022-23
 DEMO_START := 2021-10-19
 DEMO_END := 2023-06-30
-# the simulated league is a raw source like any other: written into a folder, read through NBA_ASSETS_RAW_DIR
+# the simulated league is a raw source like any other: written into a folder, read through NBA_ASSETS_RAW_DIR;
+# the partitions start on its first day
 SIMULATED_RAW_DIR := $(CURDIR)/data/simulated/demo
+DEMO_ENV := NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) NBA_ASSETS_FIRST_DAY=$(DEMO_START)
 
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
@@ -33,9 +35,9 @@ $(BQEMU_VENV)/.installed: tools/bqemulator/pyproject.toml tools/bqemulator/uv.lo
 
 demo: install
 	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS) --out $(SIMULATED_RAW_DIR)
-	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(DEMO_END)
-	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/nba-assets coverage
-	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/nba-assets evaluate
+	$(DEMO_ENV) $(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(DEMO_END)
+	$(DEMO_ENV) $(VENV)/bin/nba-assets coverage
+	$(DEMO_ENV) $(VENV)/bin/nba-assets evaluate
 
 # the PostgreSQL server the instance tests start and stop (nba_assets_tests/postgres.py): Debian's package, installed
 # when missing (CI starts from a clean machine)
@@ -56,7 +58,7 @@ $(SIMULATED_RAW_DIR)/_SIMULATED: | $(VENV)/.installed
 	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS) --out $(SIMULATED_RAW_DIR)
 
 dev: install $(SIMULATED_RAW_DIR)/_SIMULATED
-	NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) $(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	$(DEMO_ENV) $(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 clean:
 	rm -rf data $(VENV) $(BQEMU_VENV) $(TOOLS)

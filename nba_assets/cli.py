@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -30,16 +31,26 @@ def _parse_seasons(text: str) -> list[int]:
 def cmd_simulate(args: argparse.Namespace) -> int:
     # the one place the pipeline's code touches the simulator (test_package_boundary)
     from simulated_league import DEFAULT_SEED, write_simulation
+    from simulated_league.calendar import current_season, opening_night, season_name
+
+    from nba_assets.partitions import TIMEZONE
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
     seasons = tuple(_parse_seasons(args.seasons))
+    today = args.today or dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    if max(seasons) > current_season(today):
+        print(f"season {season_name(max(seasons))} has not begun on {today} (the current season is "
+              f"{season_name(current_season(today))}; --today pins another day)", file=sys.stderr)
+        return 2
     out = args.out or settings.simulated_raw_dir(seed)
     started = time.perf_counter()
-    files = write_simulation(out, seasons, seed)
-    print(f"simulated {len(seasons)} season(s) with seed {seed} into {out} in {time.perf_counter() - started:.1f} s")
+    files = write_simulation(out, seasons, seed, today)
+    print(f"simulated {', '.join(map(season_name, seasons))} with seed {seed} as known on {today} (results up to the "
+          f"day before, the day's pre-game lines and injury report) into {out} in {time.perf_counter() - started:.1f} s")
     for name, path in sorted(files.items()):
         print(f"  {name:<32} {path.stat().st_size / 1e6:7.1f} MB")
-    print(f"read it with NBA_ASSETS_RAW_DIR={Path(out).resolve()}")
+    print(f"read it with NBA_ASSETS_RAW_DIR={Path(out).resolve()} "
+          f"(its first opening night, for NBA_ASSETS_FIRST_DAY: {opening_night(seasons[0])})")
     return 0
 
 
@@ -217,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     simulate = sub.add_parser("simulate", help="generate the simulated league's raw files")
     simulate.add_argument("--seasons", default="2021-22,2022-23", help="consecutive seasons, e.g. 2021-22,2022-23")
     simulate.add_argument("--seed", type=int, default=None, help="random seed (default: the simulator's, 20211019)")
+    simulate.add_argument("--today", type=dt.date.fromisoformat, default=None,
+                          help="the day the league is known on, YYYY-MM-DD (default: today in US Eastern); seasons "
+                               "after its season are refused")
     simulate.add_argument("--out", type=Path, default=None, help="folder (default: the data folder's simulated league)")
     simulate.set_defaults(func=cmd_simulate)
     backfill = sub.add_parser("backfill", help="materialize the whole graph over a date range, one run per season; "

@@ -1,16 +1,18 @@
 """The one partitions definition shared by every table asset: a calendar day in US Eastern time.
 
 Every calendar day is a partition (a day without games materializes empty), starting with the first day of
-the 2021-22 season. end_offset=1 exposes today's partition for pre-game work (upcoming contexts,
+the 2021-22 season, or the deployment's own first day (NBA_ASSETS_FIRST_DAY, read when the code loads). Windows
+reaching before it read nothing there (allow_nonexistent_upstream_partitions). end_offset=1 exposes today's partition for pre-game work (upcoming contexts,
 features and predictions for tonight's games).
 """
 
 from __future__ import annotations
 
-
 import dagster as dg
 
-FIRST_GAME_DAY = "2021-10-19"
+from nba_assets import settings
+
+FIRST_GAME_DAY = settings.first_partition_day()
 TIMEZONE = "America/New_York"
 
 # How far back any table looks: a season (October to June) plus the previous season's end for early-season

@@ -6,6 +6,8 @@
   else no raw source: definitions load, but anything that reads raw data stops and says how to configure one
 - NBA_ASSETS_DATA_DIR: folder for generated data (default <project>/data, gitignored)
 - DAGSTER_HOME: Dagster instance folder (default <project>/dagster_home, whose dagster.yaml is tracked)
+- NBA_ASSETS_FIRST_DAY: the first daily partition, YYYY-MM-DD (default 2021-10-19, where the real data starts;
+  a deployment whose data starts later, such as the simulated league of recent seasons, sets its first day)
 - NBA_ASSETS_STORAGE: "duckdb" (default) or "bigquery"
 - with "bigquery" (docs/production.md): NBA_ASSETS_BQ_PROJECT (required), NBA_ASSETS_BQ_LOCATION,
   NBA_ASSETS_BQ_DATASET_SUFFIX, NBA_ASSETS_BQ_RAW_DATASET (default nba_raw), NBA_ASSETS_BQ_API_ENDPOINT (emulator)
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -37,6 +40,17 @@ def raw_dir() -> Path | None:
 def simulated_raw_dir(seed: int) -> Path:
     """Where `nba-assets simulate` writes the simulated league by default."""
     return data_dir() / "simulated" / f"seed-{seed}"
+
+
+DEFAULT_FIRST_DAY = "2021-10-19"
+
+
+def first_partition_day() -> str:
+    value = os.environ.get("NBA_ASSETS_FIRST_DAY") or DEFAULT_FIRST_DAY
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError(f"NBA_ASSETS_FIRST_DAY must be a date YYYY-MM-DD, not {value!r}") from None
 
 
 def storage_backend() -> str:

@@ -88,7 +88,8 @@ def test_a_sensor_tick_fails_with_the_message(build):
 
 
 def test_demo_and_dev_read_the_simulated_league_they_select(tmp_path):
-    """Every command of `make demo` and `make dev` that reads raw data names the folder `simulate` writes."""
+    """Every command of `make demo` and `make dev` that reads raw data names the folder `simulate` writes, and
+    the partitions start where the demo's backfill starts."""
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home")}
     env.pop("NBA_ASSETS_RAW_DIR", None)
     # -B -n: print every command without running it, even when targets are up to date
@@ -99,5 +100,6 @@ def test_demo_and_dev_read_the_simulated_league_they_select(tmp_path):
     readers = [line for line in (demo.stdout + dev.stdout).splitlines()
                if any(command in line for command in ("nba-assets backfill", "nba-assets coverage",
                                                       "nba-assets evaluate", "dagster dev"))]
+    start = demo.stdout.split("backfill --start ")[1].split()[0]
     assert len(readers) == 4
-    assert all(line.startswith(f"NBA_ASSETS_RAW_DIR={folder} ") for line in readers), readers
+    assert all(line.startswith(f"NBA_ASSETS_RAW_DIR={folder} NBA_ASSETS_FIRST_DAY={start} ") for line in readers), readers

@@ -1,7 +1,9 @@
-"""The simulated league: contract conformance, league structure, internal consistency, calibration and signal.
+"""The simulated league: contract conformance, league structure, internal consistency, calibration and signal,
+and the live view: seasons up to a given day, as known on that day or at any moment.
 
-Two seasons are simulated once for the module; three more single-season runs check determinism and
-the `as_of` cut. Figures asserted here are documented in docs/simulated-league.md.
+Two seasons (2021-22, 2022-23) are simulated once for the module; three more single-season runs check
+determinism and the `as_of` cut; 2025-26 and 2026-27 are played once as a timeline for the live view, with
+today pinned to 2026-11-29. Figures asserted here are documented in docs/simulated-league.md.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from nba_assets.raw.contract import RAW_TABLES, validate_raw_frame
-from simulated_league import DEFAULT_SEED, simulate_league
+from simulated_league import DEFAULT_SEED, KNOWN_AT, SIMULATION_MARKER, SimulatedLeague, simulate_league
 from simulated_league.calendar import (
     ALL_STAR_GAME_TEAMS,
+    EASTERN,
     FOREIGN_CLUBS,
     RISING_STARS_TEAMS,
+    all_star_break,
     all_star_sunday,
+    current_season,
     opening_night,
     regular_season_end,
     trade_deadline,
@@ -28,6 +33,7 @@ from nba_assets.teams import NBA_TEAMS
 
 SEASONS = (2021, 2022)
 AS_OF = dt.datetime(2022, 1, 15, 1, 0, tzinfo=dt.UTC)
+LIVE_SEASONS, TODAY = (2025, 2026), dt.date(2026, 11, 29)
 
 
 def _read(paths: dict) -> dict[str, pd.DataFrame]:
@@ -453,3 +459,141 @@ def test_as_of_cuts_results_and_snapshots_without_changing_the_past(tmp_path, on
     played = full["nbac_gamebook_player_stats"]
     played = played[played["game_id"].isin(cut["nbac_gamebook_player_stats"]["game_id"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(played, cut["nbac_gamebook_player_stats"].reset_index(drop=True))
+    # shot distances are drawn once for the whole season, so a cut shows the same play-by-play rows
+    shots = full["nbac_play_by_play"]
+    shots = shots[shots["game_id"].isin(cut["nbac_play_by_play"]["game_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(shots, cut["nbac_play_by_play"].reset_index(drop=True))
+
+
+# --- the live view: seasons up to a day, as known on that day ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def live() -> SimulatedLeague:
+    return SimulatedLeague.play(LIVE_SEASONS)
+
+
+def _on(league: SimulatedLeague, day: dt.date) -> dict[str, pd.DataFrame]:
+    return league.as_of(league.day_cutoff(day))
+
+
+def _eastern_date(stamps: pd.Series) -> pd.Series:
+    return stamps.dt.tz_convert(EASTERN).dt.date
+
+
+def test_later_seasons_follow_the_calendar_rules():
+    assert (opening_night(2026), all_star_sunday(2026), regular_season_end(2026)) == (
+        dt.date(2026, 10, 20), dt.date(2027, 2, 21), dt.date(2027, 4, 11))
+    for season in range(2026, 2036):
+        opening, end = opening_night(season), regular_season_end(season)
+        assert opening.weekday() == 1 and dt.date(season, 10, 18) <= opening <= dt.date(season, 10, 24)
+        assert end.weekday() == 6 and 8 <= end.day <= 14 and end.month == 4
+        friday, wednesday = all_star_break(season)
+        assert friday.month == 2 and 13 <= friday.day <= 19 and (wednesday - friday).days == 5
+    assert [current_season(dt.date(*day)) for day in ((2026, 6, 30), (2026, 7, 1), (2026, 11, 29), (2027, 4, 1))] == [
+        2025, 2026, 2026, 2026]
+
+
+def test_league_as_known_today_has_last_season_complete_and_this_one_up_to_yesterday(live):
+    now = live.day_cutoff(TODAY)
+    first_tip = dt.datetime(2026, 11, 29, 15, 30, tzinfo=EASTERN)  # Sunday: an afternoon game opens the day
+    assert now == pd.Timestamp(first_tip)
+    known, complete = live.as_of(now), live.as_of(None)
+    schedule = known["nbac_schedule"]
+    last, this = schedule[schedule["season_year"] == 2025], schedule[schedule["season_year"] == 2026]
+    finished = complete["nbac_schedule"]
+    pd.testing.assert_frame_equal(last.reset_index(drop=True),
+                                  finished[finished["season_year"] == 2025].reset_index(drop=True))
+    assert last["is_playoffs"].sum() >= 70 and (last.loc[~last["is_postponed"], "game_status"] == 3).all()
+    # this season: the whole regular season listed (82 games a team, a postponed game and its make-up included)
+    regular = this[this["is_regular_season"] & ~this["is_postponed"]]
+    assert len(regular) == 1230 and regular["game_date"].max() == dt.date(2027, 4, 11)
+    assert this["game_date"].min() == opening_night(2026) - dt.timedelta(days=16)  # preseason first
+    assert not this["is_playoffs"].any()  # not known before the regular season ends
+    before, tonight_or_later = this[this["game_date"] < TODAY], this[this["game_date"] >= TODAY]
+    assert (before.loc[~before["is_postponed"], "game_status"] == 3).all() and before["home_team_score"].notna().sum() > 300
+    assert len(this[this["game_date"] == TODAY]) == 8
+    assert (tonight_or_later["game_status"] == 1).all() and tonight_or_later["home_team_score"].isna().all()
+    # box scores up to yesterday only; today's pre-game lines and injury report, nothing in-game
+    for name in ("nbac_gamebook_player_stats", "nbac_team_boxscore", "nbac_play_by_play"):
+        assert known[name]["game_date"].max() == TODAY - dt.timedelta(days=1), name
+    props = known["odds_api_player_points_props"]
+    tonight_props = props[props["game_date"] == TODAY]
+    assert tonight_props["game_id"].nunique() == 8 and (tonight_props["minutes_before_tipoff"] > 0).all()
+    assert (props["snapshot_timestamp"] < now).all() and props["game_date"].max() == TODAY
+    lines = known["odds_api_game_lines"]
+    assert lines.loc[lines["game_date"] == TODAY, "game_id"].nunique() == 8 and (lines["snapshot_timestamp"] < now).all()
+    report = known["nbac_injury_report"]
+    assert (report["report_date"] == TODAY).sum() > 20 and report["game_date"].max() == TODAY
+    assert known["espn_team_rosters"]["roster_date"].max() == TODAY
+
+
+def test_league_as_of_a_day_is_a_prefix_of_the_next_day(live):
+    """Same games, same players, same rows for what both days know: across a month boundary, the postponed
+    game's notice and its original date."""
+    schedule = live.as_of(None)["nbac_schedule"]
+    postponed = schedule.loc[schedule["is_postponed"] & (schedule["season_year"] == 2026), "game_date"].iloc[0]
+    days = [dt.date(2026, 11, 30), postponed - dt.timedelta(days=1), postponed]
+    for day in days:
+        earlier, later = _on(live, day), _on(live, day + dt.timedelta(days=1))
+        for name, rows in earlier.items():
+            if name == "nbac_schedule":
+                final = rows[rows["game_status"] == 3]
+                kept = final.merge(later[name], how="left", indicator=True)
+                assert (kept["_merge"] == "both").all(), (day, name)
+                assert set(rows["game_id"]) <= set(later[name]["game_id"]), (day, name)
+                continue
+            kept = rows.merge(later[name].drop_duplicates(), how="left", indicator=True)
+            assert len(kept) == len(rows) and (kept["_merge"] == "both").all(), (day, name)
+        assert len(later["nbac_gamebook_player_stats"]) > len(earlier["nbac_gamebook_player_stats"]) or day == postponed
+
+
+def test_rows_arrive_when_they_became_known(live):
+    """What a replay filters on: box scores at the game's end, snapshots when taken, injury reports at their
+    Eastern report hour, rosters at 09:00 Eastern; a game's schedule row scheduled, in progress, then Final."""
+    timeline = live.timeline
+    versions = timeline["nbac_schedule"]
+    final = versions[versions["game_status"] == 3].set_index("game_id")
+    box = timeline["nbac_gamebook_player_stats"]
+    ended = box["game_id"].map(final["game_start_time_utc"]) + pd.Timedelta(hours=2, minutes=30)
+    assert (box[KNOWN_AT] == ended).all()
+    for name in ("odds_api_player_points_props", "odds_api_game_lines"):
+        assert (timeline[name][KNOWN_AT] == timeline[name]["snapshot_timestamp"]).all()
+    report = timeline["nbac_injury_report"]
+    local = report[KNOWN_AT].dt.tz_convert(EASTERN)
+    assert (local.dt.date == report["report_date"]).all() and (local.dt.hour == report["report_hour"]).all()
+    rosters = timeline["espn_team_rosters"]
+    assert (_eastern_date(rosters[KNOWN_AT]) == rosters["roster_date"]).all()
+    assert (rosters[KNOWN_AT].dt.tz_convert(EASTERN).dt.hour == 9).all()
+
+    game = final.loc[final["game_date"] == TODAY].iloc[0]
+    tip, minute = game["game_start_time_utc"], pd.Timedelta(minutes=1)
+
+    def state(moment: pd.Timestamp) -> pd.Series:
+        rows = live.as_of(moment)["nbac_schedule"]
+        return rows[rows["game_id"] == game.name].iloc[0]
+
+    assert (state(tip - minute)["game_status"], state(tip + minute)["game_status"]) == (1, 2)
+    assert pd.isna(state(tip + minute)["home_team_score"])
+    at_end = state(tip + pd.Timedelta(hours=2, minutes=31))
+    assert (at_end["game_status"], at_end["home_team_score"]) == (3, game["home_team_score"])
+    assert game.name not in set(live.as_of(tip + pd.Timedelta(hours=2))["nbac_gamebook_player_stats"]["game_id"])
+
+
+def test_cli_simulates_up_to_today_and_refuses_seasons_not_begun(tmp_path, live, capsys):
+    """`nba-assets simulate --seasons 2025-26,2026-27 --today 2026-11-29`: the files are the league cut on that day."""
+    from nba_assets.cli import main
+
+    folder = tmp_path / "league"
+    assert main(["simulate", "--seasons", "2025-26,2026-27", "--today", str(TODAY), "--out", str(folder)]) == 0
+    assert (folder / SIMULATION_MARKER).read_text() == f"seed={DEFAULT_SEED} seasons=2025,2026 today={TODAY}\n"
+    expected = _on(live, TODAY)
+    for name in RAW_TABLES:
+        written = validate_raw_frame(pd.read_parquet(folder / f"{name}.parquet"), RAW_TABLES[name], name)
+        pd.testing.assert_frame_equal(written, validate_raw_frame(expected[name], RAW_TABLES[name], name), obj=name)
+    assert "NBA_ASSETS_FIRST_DAY: 2025-10-21" in capsys.readouterr().out
+
+    assert main(["simulate", "--seasons", "2026-27,2027-28", "--today", str(TODAY), "--out", str(tmp_path / "no")]) == 2
+    assert "season 2027-28 has not begun on 2026-11-29 (the current season is 2026-27" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+    with pytest.raises(ValueError, match="season 2027-28 has not begun on 2026-11-29"):
+        simulate_league(tmp_path / "no", [2026, 2027], today=TODAY)

@@ -58,6 +58,15 @@ TARGET_BACK_TO_BACKS = 13
 PAIR_COOLDOWN_DAYS = 7
 
 
+def season_name(season: int) -> str:
+    return f"{season}-{(season + 1) % 100:02d}"
+
+
+def current_season(day: dt.date) -> int:
+    """The season under way or next up on `day`: from July 1 on, the one starting that autumn."""
+    return day.year if day.month >= 7 else day.year - 1
+
+
 def opening_night(season: int) -> dt.date:
     october_18 = dt.date(season, 10, 18)
     return october_18 + dt.timedelta(days=(1 - october_18.weekday()) % 7)

@@ -1,10 +1,11 @@
-"""Internal season records -> the contract tables, cut at `as_of`.
+"""Internal season records -> the contract tables, each row with the moment it became known.
 
-As of a moment T: a game is Final (status 3, scores, box score, play-by-play) once tip-off + 2 h 30 m
-<= T, in progress (status 2, no scores) from tip-off, scheduled (status 1) before; postseason games
-are listed once their matchup is known, and "if necessary" games only while their series is undecided;
-the postponed game shows is_postponed from the day before its original date, and its make-up from
-then on. Snapshot tables keep rows taken strictly before T.
+Every table carries KNOWN_AT (UTC): box score, team box score and play-by-play rows at the game's end
+(tip-off + 2 h 30 m), snapshots at the moment they were taken. A schedule row is a state that changes, so a
+game has one row per version, each also with SUPERSEDED_AT: scheduled (status 1) from its listing, in
+progress (status 2, no scores) from tip-off, Final (status 3, scores) from the game's end; the postponed
+game turns is_postponed from the day before its original tip-off; postseason games are listed once their
+matchup is known, and "if necessary" games are delisted once their series is decided.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from simulated_league.games import ACTIVE, DNP, INACTIVE, STAT_COLUMNS, THREE, P
 from simulated_league.players import Population
 
 GAME_LENGTH = pd.Timedelta(hours=2, minutes=30)
+KNOWN_AT = "known_at"
+SUPERSEDED_AT = "superseded_at"
+ALWAYS = pd.Timestamp("1900-01-01", tz="UTC")  # listed before any moment anyone looks
 MMSS_SHARE = 0.10
 NULL_DISTANCE_SHARE = 0.005
 PLAYER_STATUS = {ACTIVE: "active", DNP: "dnp", INACTIVE: "inactive"}
@@ -25,40 +29,57 @@ PAINT_FEET, PAINT_WEIGHTS = np.arange(0, 9), np.array([14, 18, 16, 10, 9, 8, 8, 
 THREE_FEET, THREE_WEIGHTS = np.array([22, 24, 25, 26, 27, 28, 29, 30]), np.array([25, 30, 22, 11, 6, 3, 2, 1], dtype=float)
 
 
-def is_final(tipoff: pd.Series, cutoff: pd.Timestamp) -> pd.Series:
-    return tipoff + GAME_LENGTH <= cutoff
+def game_end(tipoff: pd.Series) -> pd.Series:
+    return tipoff + GAME_LENGTH
 
 
-def schedule_table(schedule: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
-    listed_at = pd.to_datetime(schedule["listed_at"], utc=True)
+def schedule_versions(schedule: pd.DataFrame) -> pd.DataFrame:
+    """Every version of every game's schedule row, with when it became known and when it was superseded."""
+    listed_at = pd.to_datetime(schedule["listed_at"], utc=True).fillna(ALWAYS)
     delisted_at = pd.to_datetime(schedule["delisted_at"], utc=True)
     postponed_at = pd.to_datetime(schedule["postponed_at"], utc=True)
-    visible = (listed_at.isna() | (listed_at <= cutoff)) & (delisted_at.isna() | (delisted_at > cutoff))
-    games = schedule[visible].reset_index(drop=True)
-    postponed_at = postponed_at[visible].reset_index(drop=True)
-    played = games["played"].astype(bool)
-    final = played & is_final(games["tipoff"], cutoff)
-    in_progress = played & ~final & (games["tipoff"] < cutoff)
-    kind = games["kind"]
-    return pd.DataFrame(
-        {
-            "game_id": games["game_id"],
-            "game_date": games["game_date"],
-            "season_year": games["season_year"].astype("int64"),
-            "home_team_tricode": games["home"],
-            "away_team_tricode": games["away"],
-            "game_status": np.where(final, 3, np.where(in_progress, 2, 1)).astype("int64"),
-            "is_regular_season": kind == "regular",
-            "is_playoffs": kind.isin(["play_in", "playoffs"]),
-            "is_all_star": kind == "all_star",
-            "home_team_score": games["home_score"].where(final).astype("Int64"),
-            "away_team_score": games["away_score"].where(final).astype("Int64"),
-            "game_start_time_utc": games["tipoff"],
-            "is_play_in": kind == "play_in",
-            "is_postponed": games["postponed"].astype(bool) & (postponed_at <= cutoff).fillna(False).astype(bool),
-            "is_neutral_site": games["neutral"].astype(bool),
-        }
-    )
+    played = schedule["played"].astype(bool)
+    postponed = schedule["postponed"].astype(bool)
+    tipoff = schedule["tipoff"]
+    never = pd.Series(pd.NaT, index=schedule.index, dtype=tipoff.dtype)
+    # (rows, status, scores shown, is_postponed, known from, superseded at)
+    versions = [
+        (pd.Series(True, index=schedule.index), 1, False, False, listed_at, tipoff.where(played, postponed_at)),
+        (postponed, 1, False, True, postponed_at, never),
+        (played, 2, False, False, tipoff, game_end(tipoff)),
+        (played, 3, True, False, game_end(tipoff), never),
+    ]
+    frames = []
+    for order, (rows, status, scored, is_postponed, known, superseded) in enumerate(versions):
+        games = schedule[rows]
+        kind = games["kind"]
+        ends = superseded[rows]
+        delisted = delisted_at[rows]
+        frames.append(pd.DataFrame(
+            {
+                "game_id": games["game_id"],
+                "game_date": games["game_date"],
+                "season_year": games["season_year"].astype("int64"),
+                "home_team_tricode": games["home"],
+                "away_team_tricode": games["away"],
+                "game_status": np.int64(status),
+                "is_regular_season": kind == "regular",
+                "is_playoffs": kind.isin(["play_in", "playoffs"]),
+                "is_all_star": kind == "all_star",
+                "home_team_score": (games["home_score"] if scored else pd.Series(pd.NA, index=games.index)).astype("Int64"),
+                "away_team_score": (games["away_score"] if scored else pd.Series(pd.NA, index=games.index)).astype("Int64"),
+                "game_start_time_utc": games["tipoff"],
+                "is_play_in": kind == "play_in",
+                "is_postponed": is_postponed,
+                "is_neutral_site": games["neutral"].astype(bool),
+                KNOWN_AT: known[rows],
+                SUPERSEDED_AT: ends.where(ends.notna() & (delisted.isna() | (ends < delisted)), delisted),
+                "_game": games.index,
+                "_version": order,
+            }
+        ))
+    frame = pd.concat(frames).sort_values(["_game", "_version"], kind="stable")
+    return frame.drop(columns=["_game", "_version"]).reset_index(drop=True)
 
 
 def _minutes_text(seconds: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -90,6 +111,7 @@ def gamebook_table(player_games: pd.DataFrame, population: Population, rng: np.r
     frame["plus_minus"] = pd.array(player_games["plus_minus"].to_numpy(), dtype="Int64")
     frame.loc[~active, "plus_minus"] = pd.NA
     frame["dnp_reason"] = np.where(active, None, player_games["reason"].to_numpy())
+    frame[KNOWN_AT] = game_end(player_games["tipoff"]).to_numpy()
     return frame
 
 
@@ -119,7 +141,8 @@ def team_box_table(player_games: pd.DataFrame) -> pd.DataFrame:
     seconds = grouped["seconds"].sum()
     totals.insert(0, "minutes", [f"{s // 60}:{s % 60:02d}" for s in seconds.to_numpy()])
     totals.insert(0, "game_date", grouped["game_date"].first())
-    return totals.reset_index()[["game_id", "game_date", "team_abbr", "minutes", *TEAM_BOX_COLUMNS.values()]]
+    totals[KNOWN_AT] = game_end(grouped["tipoff"].first())
+    return totals.reset_index()[["game_id", "game_date", "team_abbr", "minutes", *TEAM_BOX_COLUMNS.values(), KNOWN_AT]]
 
 
 def play_by_play_table(shots: pd.DataFrame, population: Population, rng: np.random.Generator) -> pd.DataFrame:
@@ -140,5 +163,6 @@ def play_by_play_table(shots: pd.DataFrame, population: Population, rng: np.rand
             "shot_type": np.where(three, "3PT", "2PT"),
             "shot_distance": distance,
             "shot_made": shots["made"].to_numpy().astype(bool),
+            KNOWN_AT: game_end(shots["tipoff"]).to_numpy(),
         }
     )
