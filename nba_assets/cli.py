@@ -114,10 +114,62 @@ def season_chunks(start: dt.date, end: dt.date, calendar_starts: Sequence[dt.dat
     return list(zip(bounds, ends))
 
 
-def _backfill_job_defs():
+REBUILD_JOB_NAME = "rebuild"
+
+
+def _backfill_job_defs(rebuild: Sequence[dg.AssetKey] = ()):
+    """The code location's definitions with the progress logger, and the job to run: the whole graph, or a job of
+    the `rebuild` assets."""
     from nba_assets.definitions import GRAPH_JOB_NAME, defs
 
-    return dg.Definitions.merge(defs, dg.Definitions(loggers={"progress": progress_logger})), GRAPH_JOB_NAME
+    extra = dg.Definitions(loggers={"progress": progress_logger},
+                           jobs=[dg.define_asset_job(REBUILD_JOB_NAME, selection=list(rebuild))] if rebuild else [])
+    return dg.Definitions.merge(defs, extra), REBUILD_JOB_NAME if rebuild else GRAPH_JOB_NAME
+
+
+def _partition_range_error(start: dt.date, end: dt.date) -> str | None:
+    from nba_assets.partitions import game_days
+
+    if end < start:
+        return "--end is before --start"
+    first_day, last_day = (dt.date.fromisoformat(game_days.get_first_partition_key()),
+                           dt.date.fromisoformat(game_days.get_last_partition_key()))
+    if start < first_day or end > last_day:
+        return (f"--start/--end must lie within the partitions {first_day} .. {last_day} (today in "
+                f"{game_days.timezone}); got {start} .. {end}")
+    return None
+
+
+def _run_season_ranges(defs: dg.Definitions, job_name: str, start: dt.date, end: dt.date, raw) -> int:
+    """Runs the job over [start, end] (a partitioned job) or once (unpartitioned), one run per season, recorded in
+    the instance; returns the number of failed runs."""
+    from nba_assets.calendar import build_season_calendar
+
+    job = defs.resolve_job_def(job_name)
+    calendar = build_season_calendar(raw.read_all("nbac_schedule"))
+    openings = [d.date() for d in calendar["preseason_start"].fillna(calendar["regular_season_start"])]
+    chunks = season_chunks(start, end, openings) if job.partitions_def is not None else [None]
+    failures = 0
+    with open_instance(settings.dagster_home()) as instance:
+        for run_id in fail_abandoned_runs(instance):
+            print(f"marked failed run {run_id[:8]}: its nba-assets process is gone; its pool slot is freed")
+        for chunk in chunks:
+            partition_tags = {}
+            if chunk is not None:
+                print(f"\nrun {chunk[0]} .. {chunk[1]}")
+                partition_tags = {"dagster/asset_partition_range_start": chunk[0].isoformat(),
+                                  "dagster/asset_partition_range_end": chunk[1].isoformat()}
+            started = time.perf_counter()
+            result = job.execute_in_process(
+                instance=instance,
+                run_config={"loggers": {"progress": {}}},
+                tags={**partition_tags, **cli_run_tags()},
+                raise_on_error=False,
+            )
+            status = "succeeded" if result.success else "FAILED"
+            print(f"  run {result.run_id[:8]} {status} in {time.perf_counter() - started:.1f} s")
+            failures += not result.success
+    return failures
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -126,46 +178,60 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     if not (args.start and args.end):
         print("--start and --end are required (or --missing)", file=sys.stderr)
         return 2
-    from nba_assets.calendar import build_season_calendar
     from nba_assets.raw.resource import RawSourceResource
 
-    from nba_assets.partitions import game_days
-
     start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
-    if end < start:
-        print("--end is before --start", file=sys.stderr)
-        return 2
-    first_day, last_day = (dt.date.fromisoformat(game_days.get_first_partition_key()),
-                           dt.date.fromisoformat(game_days.get_last_partition_key()))
-    if start < first_day or end > last_day:
-        print(f"--start/--end must lie within the partitions {first_day} .. {last_day} (today in "
-              f"{game_days.timezone}); got {start} .. {end}", file=sys.stderr)
+    problem = _partition_range_error(start, end)
+    if problem:
+        print(problem, file=sys.stderr)
         return 2
     raw = RawSourceResource.from_environment()
     print(f"raw source: {raw.source().describe()}")  # before any run: with no source configured, stop here
     print(f"warehouse:  {settings.warehouse_path() if settings.storage_backend() == 'duckdb' else 'BigQuery'}")
     print(f"instance:   {os.environ['DAGSTER_HOME']}")
-    calendar = build_season_calendar(raw.read_all("nbac_schedule"))
-    openings = [d.date() for d in calendar["preseason_start"].fillna(calendar["regular_season_start"])]
-    defs, job_name = _backfill_job_defs()
-    job = defs.resolve_job_def(job_name)
-    failures = 0
-    with open_instance(settings.dagster_home()) as instance:
-        for run_id in fail_abandoned_runs(instance):
-            print(f"marked failed run {run_id[:8]}: its nba-assets process is gone; its pool slot is freed")
-        for chunk_start, chunk_end in season_chunks(start, end, openings):
-            print(f"\nrun {chunk_start} .. {chunk_end}")
-            started = time.perf_counter()
-            result = job.execute_in_process(
-                instance=instance,
-                run_config={"loggers": {"progress": {}}},
-                tags={"dagster/asset_partition_range_start": chunk_start.isoformat(),
-                      "dagster/asset_partition_range_end": chunk_end.isoformat(), **cli_run_tags()},
-                raise_on_error=False,
-            )
-            status = "succeeded" if result.success else "FAILED"
-            print(f"  run {result.run_id[:8]} {status} in {time.perf_counter() - started:.1f} s")
-            failures += not result.success
+    return 1 if _run_season_ranges(*_backfill_job_defs(), start, end, raw) else 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Set the stored table aside and recompute it (and what is downstream of it) into its declared schema."""
+    from nba_assets.rebuild import aside_name, rebuild_selection, table_named
+    from nba_assets.resources import resources_from_environment
+
+    defs, _ = _backfill_job_defs()
+    table = table_named(defs, args.table)
+    resources = resources_from_environment()
+    warehouse, raw = resources["warehouse"], resources["raw"]
+    problems = warehouse.drift(table)
+    if problems is None:
+        print(f"{table.qualified_name} is not stored yet: the first write creates it from its declaration")
+        return 0
+    if not problems and not args.force:
+        print(f"{table.qualified_name} matches its declared schema: nothing to rebuild (--force rebuilds it anyway)")
+        return 0
+    print(f"{table.qualified_name} differs from its declaration:" if problems else f"{table.qualified_name} (forced):")
+    for problem in problems:
+        print(f"  {problem}")
+    dates = warehouse.read_table(table, columns=[table.date_column])[table.date_column]
+    start = dt.date.fromisoformat(args.start) if args.start else (dates.min().date() if len(dates) else None)
+    end = dt.date.fromisoformat(args.end) if args.end else (dates.max().date() if len(dates) else None)
+    selection = rebuild_selection(defs, table, with_downstream=not args.only_table)
+    partitioned = defs.get_repository_def().asset_graph.get(table.asset_key).partitions_def is not None
+    if partitioned and start is not None:
+        problem = _partition_range_error(start, end)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
+    aside = warehouse.set_aside(table, aside_name(table, dt.datetime.now(dt.timezone.utc)))
+    print(f"the stored rows are kept in {aside}; drop it once the rebuilt table is checked")
+    if partitioned and start is None:
+        print("the table held no rows: the next run creates it from its declaration")
+        return 0
+    names = ", ".join(key.to_user_string() for key in selection)
+    print(f"recomputing {names}" + (f" over {start} .. {end}" if partitioned else ""))
+    failures = _run_season_ranges(*_backfill_job_defs(selection), start, end, raw)
+    if failures:
+        print(f"{failures} run(s) failed: once fixed, finish with `nba-assets backfill --start {start} --end {end}`; "
+              f"the previous rows stay in {aside}")
     return 1 if failures else 0
 
 
@@ -247,6 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="walk-forward accuracy per season and prediction system")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(func=cmd_evaluate)
+    rebuild = sub.add_parser("rebuild", help="after a schema change: set a stored table aside and recompute it (and the "
+                                             "tables downstream of it) into its declared schema")
+    rebuild.add_argument("--table", required=True, help="dataset.table or table, e.g. nba_analytics.player_game_summary")
+    rebuild.add_argument("--start", help="first day (default: the stored table's first day)")
+    rebuild.add_argument("--end", help="last day, inclusive (default: the stored table's last day)")
+    rebuild.add_argument("--only-table", action="store_true", help="recompute the table alone, not its downstream tables")
+    rebuild.add_argument("--force", action="store_true", help="rebuild even when the stored table matches its declaration")
+    rebuild.set_defaults(func=cmd_rebuild)
     docs = sub.add_parser("docs", help="regenerate docs/raw-contract.md, features.md and schemas.md from the code")
     docs.set_defaults(func=cmd_docs)
     return parser

@@ -38,7 +38,18 @@ from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY
 from pydantic import Field
 
 from nba_assets.storage.duckdb import check_rows_inside_window
-from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TIMESTAMP, TableSchema, registered
+from nba_assets.storage.schema import (
+    BOOL,
+    DATE,
+    FLOAT64,
+    INT64,
+    STRING,
+    TIMESTAMP,
+    SchemaDriftError,
+    TableSchema,
+    drift_message,
+    registered,
+)
 from nba_assets.storage.warehouse import Warehouse
 
 DEFAULT_JOB_TIMEOUT_SECONDS = 900.0
@@ -56,6 +67,10 @@ ARROW_TYPES = {
     DATE: pa.date32(),
     TIMESTAMP: pa.timestamp("us", tz="UTC"),
 }
+
+# the REST API names some types the legacy way (INTEGER, FLOAT, BOOLEAN)
+BIGQUERY_TO_DECLARED = {"STRING": STRING, "INTEGER": INT64, "INT64": INT64, "FLOAT": FLOAT64, "FLOAT64": FLOAT64,
+                        "BOOLEAN": BOOL, "BOOL": BOOL, "DATE": DATE, "TIMESTAMP": TIMESTAMP}
 
 PANDAS_NULLABLE_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
 
@@ -182,9 +197,12 @@ class WarehouseTables:
         return table_id(self.project, self.dataset_suffix, table)
 
     def ensure_table(self, table: TableSchema) -> None:
-        """Create the dataset and the DATE-partitioned table from the declared schema, if missing. Looks first, so
-        a service account without dataset-creation rights can write to datasets created for it."""
-        if self.jobs.table_or_none(self.table_id(table)) is not None:
+        """Create the dataset and the DATE-partitioned table from the declared schema, if missing; refuse a stored
+        table that has drifted from the declaration (SchemaDriftError). Looks first, so a service account without
+        dataset-creation rights can write to datasets created for it."""
+        stored = self.jobs.table_or_none(self.table_id(table))
+        if stored is not None:
+            refuse_drift(table, stored)
             return
         self.jobs.client.create_dataset(dataset_id(self.project, self.dataset_suffix, table), exists_ok=True)
         created = bigquery.Table(self.table_id(table), schema=bigquery_schema(table))
@@ -238,6 +256,29 @@ class WarehouseTables:
             )
         finally:
             self.jobs.client.delete_table(staging, not_found_ok=True)
+
+
+def drift(table: TableSchema, stored: bigquery.Table) -> list[str]:
+    """How the stored table differs from the declaration: columns, types and order, modes (each NULLABLE), and
+    DATE partitioning by day on the declared date column (otherwise no read would be pruned)."""
+    layout = [f"column {field.name}: stored mode {field.mode}, declared NULLABLE" for field in stored.schema
+              if field.mode != "NULLABLE"]
+    partitioning = stored.time_partitioning
+    stored_partitioning = f"{partitioning.type_} on {partitioning.field}" if partitioning else "none"
+    if stored_partitioning != f"DAY on {table.date_column}":
+        layout.append(f"partitioning: stored {stored_partitioning}, declared DAY on {table.date_column}")
+    return [*table.drift(stored_columns(stored), BIGQUERY_TO_DECLARED), *layout]
+
+
+def stored_columns(stored: bigquery.Table) -> list[tuple[str, str]]:
+    return [(field.name, field.field_type) for field in stored.schema]
+
+
+def refuse_drift(table: TableSchema, stored: bigquery.Table) -> None:
+    """SchemaDriftError naming every difference unless the stored table matches the declaration (drift)."""
+    problems = drift(table, stored)
+    if problems:
+        raise SchemaDriftError(drift_message(table, stored.full_table_id.replace(":", "."), problems))
 
 
 def window_of(table_slice: TableSlice) -> tuple[dt.date | None, dt.date | None]:
@@ -334,10 +375,6 @@ class WarehouseBigQueryIOManager(BigQueryPandasIOManager):
         )
 
 
-BIGQUERY_TO_DECLARED = {"STRING": STRING, "INTEGER": INT64, "INT64": INT64, "FLOAT": FLOAT64, "FLOAT64": FLOAT64,
-                        "BOOLEAN": BOOL, "BOOL": BOOL, "DATE": DATE, "TIMESTAMP": TIMESTAMP}
-
-
 class BigQueryWarehouse(Warehouse):
     """Read access to the BigQuery warehouse for checks, sensors and the CLI, like DuckDBWarehouse."""
 
@@ -359,11 +396,28 @@ class BigQueryWarehouse(Warehouse):
         return self._tables().read(table, start, end, columns)
 
     def describe(self, table: TableSchema) -> list[tuple[str, str]] | None:
-        tables = self._tables()
-        stored = tables.jobs.table_or_none(tables.table_id(table))
+        stored = self._stored(table)
         if stored is None:
             return None
-        return [(field.name, BIGQUERY_TO_DECLARED.get(field.field_type, field.field_type)) for field in stored.schema]
+        return [(name, BIGQUERY_TO_DECLARED.get(kind, kind)) for name, kind in stored_columns(stored)]
+
+    def drift(self, table: TableSchema) -> list[str] | None:
+        stored = self._stored(table)
+        return None if stored is None else drift(table, stored)
+
+    def set_aside(self, table: TableSchema, new_name: str) -> str:
+        """A copy job (free, keeps partitioning) to `new_name`, then the table is deleted."""
+        tables = self._tables()
+        source = tables.table_id(table)
+        target = f"{dataset_id(self.project, self.dataset_suffix, table)}.{new_name}"
+        tables.jobs.client.copy_table(source, target, job_config=bigquery.CopyJobConfig(
+            write_disposition=bigquery.WriteDisposition.WRITE_EMPTY)).result(timeout=self.timeout)
+        tables.jobs.client.delete_table(source)
+        return target
+
+    def _stored(self, table: TableSchema) -> bigquery.Table | None:
+        tables = self._tables()
+        return tables.jobs.table_or_none(tables.table_id(table))
 
     def _tables(self) -> WarehouseTables:
         jobs = BigQueryJobs(self.project, self.location, self.api_endpoint, self.timeout, self.retry_deadline)

@@ -21,7 +21,7 @@ from dagster_duckdb.io_manager import DuckDbClient, DuckDBIOManager
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 
 from nba_assets.partitions import game_days
-from nba_assets.storage.schema import SchemaMismatchError, TableSchema, registered
+from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, SchemaMismatchError, TableSchema, registered
 
 
 def connect_with_retry(database: str) -> duckdb.DuckDBPyConnection:
@@ -68,8 +68,14 @@ def check_rows_inside_window(table: TableSchema, frame: pd.DataFrame, table_slic
 class TransactionalDuckDbClient(DuckDbClient):
     @staticmethod
     def ensure_schema_exists(context, table_slice: TableSlice, connection) -> None:
+        """Creates the table from its declaration if absent; refuses to write into a table that has drifted from
+        it (an INSERT would cast a value to a stored type or NULL-fill a stored column nobody declared)."""
+        table = registered(table_slice.schema, table_slice.table)
         connection.execute(f"CREATE SCHEMA IF NOT EXISTS {table_slice.schema}")
-        connection.execute(registered(table_slice.schema, table_slice.table).duckdb_ddl())
+        connection.execute(table.duckdb_ddl())
+        stored = connection.execute(f"DESCRIBE {table.qualified_name}").fetchall()
+        where = f"{table.qualified_name} in {context.resource_config['database']}"
+        table.refuse_drift(where, [(name, kind) for name, kind, *_ in stored], DECLARED_BY_DUCKDB_TYPE)
 
     @staticmethod
     @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 import dagster as dg
 import pandas as pd
 
@@ -18,6 +18,7 @@ PANDAS_DTYPES = {
     TIMESTAMP: "datetime64[ns]",
 }
 DUCKDB_TYPES = {STRING: "VARCHAR", INT64: "BIGINT", FLOAT64: "DOUBLE", BOOL: "BOOLEAN", DATE: "DATE", TIMESTAMP: "TIMESTAMP"}
+DECLARED_BY_DUCKDB_TYPE = {duck: declared for declared, duck in DUCKDB_TYPES.items()}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +36,10 @@ def col(name: str, type_: str, description: str = "", *, nullable: bool = True, 
 
 class SchemaMismatchError(ValueError):
     pass
+
+
+class SchemaDriftError(SchemaMismatchError):
+    """The stored table's columns or types differ from the declared schema: a write would cast or NULL-fill."""
 
 
 TABLES: dict[tuple[str, str], "TableSchema"] = {}
@@ -119,9 +124,35 @@ class TableSchema:
             ]
         )
 
+    def drift(self, stored: Sequence[tuple[str, str]], declared_type_of: Mapping[str, str]) -> list[str]:
+        """How the stored table's (column, stored type) list differs from the declaration, one line per column;
+        empty when names, types and order are equal. declared_type_of maps a stored type name to ours."""
+        declared = {c.name: c.type for c in self.columns}
+        stored_types = dict(stored)
+        problems = [f"column {name}: stored {kind}, declared {declared[name]}" for name, kind in stored
+                    if name in declared and declared_type_of.get(kind.upper()) != declared[name]]
+        problems += [f"column {name}: declared {kind}, not stored" for name, kind in declared.items() if name not in stored_types]
+        problems += [f"column {name}: stored {kind}, not declared" for name, kind in stored if name not in declared]
+        if not problems and [name for name, _ in stored] != self.column_names:
+            problems.append(f"column order: stored {[name for name, _ in stored]}, declared {self.column_names}")
+        return problems
+
+    def refuse_drift(self, where: str, stored: Sequence[tuple[str, str]], declared_type_of: Mapping[str, str]) -> None:
+        """Raises SchemaDriftError naming each differing column unless the stored table matches the declaration."""
+        problems = self.drift(stored, declared_type_of)
+        if problems:
+            raise SchemaDriftError(drift_message(self, where, problems))
+
     def duckdb_ddl(self) -> str:
         cols = ", ".join(f'"{c.name}" {DUCKDB_TYPES[c.type]}' for c in self.columns)
         return f"CREATE TABLE IF NOT EXISTS {self.qualified_name} ({cols})"
+
+
+def drift_message(table: TableSchema, where: str, problems: Sequence[str]) -> str:
+    return (f"{where}: the stored table does not match its declared schema; nothing was written:\n  "
+            + "\n  ".join(problems)
+            + f"\nAn intended schema change: `nba-assets rebuild --table {table.qualified_name}` "
+            "(docs/operations.md, \"Schema changes\").")
 
 
 def _cast(values: pd.Series, column: Column) -> pd.Series:

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from nba_assets.storage.duckdb import connect_with_retry
-from nba_assets.storage.schema import DUCKDB_TYPES, TableSchema
+from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, TableSchema
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -25,8 +25,14 @@ class Warehouse(dg.ConfigurableResource):
         """(column, declared-type name) of the stored table in its column order; None when it does not exist."""
         raise NotImplementedError
 
+    def drift(self, table: TableSchema) -> list[str] | None:
+        """How the stored table differs from its declaration, as the writers report it (empty: it matches); None
+        when it does not exist."""
+        raise NotImplementedError
 
-DUCKDB_TO_DECLARED = {duck: declared for declared, duck in DUCKDB_TYPES.items()}
+    def set_aside(self, table: TableSchema, new_name: str) -> str:
+        """Moves the stored table to `new_name` in its dataset (`nba-assets rebuild`); returns where it went."""
+        raise NotImplementedError
 
 
 def window_select(table: TableSchema, columns: Sequence[str], start: dt.date | None,
@@ -57,7 +63,25 @@ class DuckDBWarehouse(Warehouse):
             return None
         finally:
             conn.close()
-        return [(name, DUCKDB_TO_DECLARED.get(kind, kind)) for name, kind, *_ in rows]
+        return [(name, DECLARED_BY_DUCKDB_TYPE.get(kind, kind)) for name, kind, *_ in rows]
+
+    def drift(self, table: TableSchema) -> list[str] | None:
+        conn = connect_with_retry(self.database)
+        try:
+            stored = conn.execute(f"DESCRIBE {table.qualified_name}").fetchall()
+        except duckdb.CatalogException:
+            return None
+        finally:
+            conn.close()
+        return table.drift([(name, kind) for name, kind, *_ in stored], DECLARED_BY_DUCKDB_TYPE)
+
+    def set_aside(self, table: TableSchema, new_name: str) -> str:
+        conn = connect_with_retry(self.database)
+        try:
+            conn.execute(f"ALTER TABLE {table.qualified_name} RENAME TO {new_name}")
+        finally:
+            conn.close()
+        return f"{table.dataset}.{new_name} in {self.database}"
 
     def read_table(
         self,
