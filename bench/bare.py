@@ -57,6 +57,7 @@ from nba_assets.predictions.tables import (
     PREDICTION_ACCURACY,
     SYSTEM_DAILY_PERFORMANCE,
 )
+from nba_assets.raw.reads import RawReads
 from nba_assets.raw.sources import FileRawSource
 from nba_assets.storage.schema import TableSchema
 from nba_assets.storage.warehouse import window_select
@@ -130,9 +131,9 @@ class SeasonRun:
         return build_season_calendar(self.raw.read("nbac_schedule", *ALL_TIME))
 
     def box_score_inputs(self):
-        schedule = self.read_raw("nbac_schedule")
-        gamebook = self.read_raw("nbac_gamebook_player_stats")
-        box, _audit = box_scores.competitive_box_scores(schedule, gamebook, self.raw.location("nbac_gamebook_player_stats"))
+        reads = RawReads(self.raw, self.start, self.end)  # the gamebook checked against the schedule, as in the asset
+        schedule = reads.read("nbac_schedule")
+        box, _audit = box_scores.competitive_box_scores(schedule, reads.read("nbac_gamebook_player_stats"))
         return schedule, box
 
     def team_offense_game_summary(self) -> pd.DataFrame:

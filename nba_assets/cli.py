@@ -21,6 +21,7 @@ from nba_assets.instance.cli_runs import cli_run_tags, fail_abandoned_runs, open
 from nba_assets.instance.event_log import RECOMMENDED_BATCH_SIZE
 
 log = logging.getLogger("nba_assets")
+RAW_DATA_ERROR_EXIT = 3
 
 
 def _parse_seasons(text: str) -> list[int]:
@@ -331,6 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
     os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", RECOMMENDED_BATCH_SIZE)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from nba_assets.raw.contract import RawDataError
     from nba_assets.raw.resource import RawSourceNotConfigured
 
     try:
@@ -338,6 +340,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RawSourceNotConfigured as exc:
         print(f"nba-assets {args.command}: {exc}", file=sys.stderr)
         return 2
+    except RawDataError as error:  # raw input no day can own: the message names table, file, column and line
+        print(f"nba-assets {args.command}: raw data refused: {error}", file=sys.stderr)
+        return RAW_DATA_ERROR_EXIT
 
 
 if __name__ == "__main__":

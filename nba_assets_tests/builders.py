@@ -57,6 +57,24 @@ def filler_team(game_id: str, date: str, team: str, points: int) -> list[dict]:
     return rows
 
 
+def team_boxscore(gamebook: Sequence[dict], games: Sequence[str]) -> list[dict]:
+    """nbac_team_boxscore rows of `games` summed from their gamebook rows (regulation: "240:00")."""
+    sums = {"fg_made": "field_goals_made", "fg_attempted": "field_goals_attempted", "three_pt_made": "three_pointers_made",
+            "three_pt_attempted": "three_pointers_attempted", "ft_made": "free_throws_made",
+            "ft_attempted": "free_throws_attempted", "offensive_rebounds": "offensive_rebounds",
+            "defensive_rebounds": "defensive_rebounds", "assists": "assists", "steals": "steals", "blocks": "blocks",
+            "turnovers": "turnovers", "personal_fouls": "personal_fouls", "points": "points"}
+    teams: dict[tuple, dict] = {}
+    for row in gamebook:
+        if row["game_id"] in games and row["player_status"] == "active":
+            team = teams.setdefault((row["game_id"], row["team_abbr"]), {
+                "game_id": row["game_id"], "game_date": row["game_date"], "team_abbr": row["team_abbr"],
+                "minutes": "240:00", **{name: 0 for name in sums}})
+            for name, source in sums.items():
+                team[name] += row[source]
+    return list(teams.values())
+
+
 def write_raw(folder: Path, tables: dict[str, pd.DataFrame | Sequence[dict]], fmt: str = "parquet") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for path in list(folder.glob("*.parquet")) + list(folder.glob("*.csv")):

@@ -18,7 +18,8 @@ from nba_assets.calendar import SEASON_CALENDAR
 from nba_assets.partitions import game_days
 from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase3.tables import PHASE3_TABLES, PLAYER_GAME_SUMMARY, TEAM_OFFENSE_GAME_SUMMARY
-from nba_assets.raw.contract import RawDataError
+from nba_assets.raw.contract import RawDataError, format_problems
+from nba_assets.raw.reads import RawReads
 from nba_assets.raw.resource import RawSourceResource
 from nba_assets.resources import duckdb_resources, resources_from_environment
 from nba_assets.storage.bigquery import BigQueryJobs, BigQueryWarehouse, WarehouseBigQueryIOManager
@@ -100,6 +101,32 @@ def test_nba_raw_in_bigquery_gives_the_file_source_rows(duckdb_tables, bigquery_
     bigquery_jobs.client.delete_table(gamebook)
     with pytest.raises(RawDataError, match=f"{gamebook}.*required table not found"):
         bigquery_raw.read("nbac_gamebook_player_stats", *until_day3)
+
+
+def test_nba_raw_in_bigquery_refuses_rows_by_the_same_contract(bigquery_jobs, bigquery_settings):
+    raw_dataset = f"nba_raw_refused{bigquery_settings.dataset_suffix}"
+    tables = league_tables()
+    next(row for row in tables["nbac_gamebook_player_stats"]
+         if (row["game_id"], row["player_lookup"]) == (G3, "bos0"))["minutes"] = "2160"
+    next(row for row in tables["nbac_schedule"] if row["game_id"] == G4)["away_team_tricode"] = "LAL"
+    upload_raw(bigquery_jobs, f"{EMULATOR_PROJECT}.{raw_dataset}", tables)
+    bigquery_raw = RawSourceResource(bigquery_project=EMULATOR_PROJECT, bigquery_raw_dataset=raw_dataset,
+                                     bigquery_api_endpoint=bigquery_settings.api_endpoint)
+    reads = RawReads(bigquery_raw, dt.date.fromisoformat(DAY1), dt.date.fromisoformat(DAY3) + dt.timedelta(days=1))
+    gamebook = reads.read("nbac_gamebook_player_stats")
+
+    location = f"{EMULATOR_PROJECT}.{raw_dataset}"
+    lines = format_problems(reads.problems).splitlines()
+    assert lines == [
+        f"nbac_schedule ({location}.nbac_schedule) 2022-10-20, game {G4}: column 'home_team_tricode' = 'LAL': "
+        "home team equals away team (LAL)",
+        f"nbac_gamebook_player_stats ({location}.nbac_gamebook_player_stats) 2022-10-20, game {G3}, player bos0, "
+        "team BOS: column 'minutes' = '2160': above 78: no game lasts longer than 78 minutes (48 + 5 per overtime, "
+        "6 overtimes at most); seconds written as minutes?",
+        f"nbac_gamebook_player_stats ({location}.nbac_gamebook_player_stats) 2022-10-20, game {G4}: column 'game_id' "
+        f"= '{G4}': its game's nbac_schedule row was refused (see that problem) [10 rows]"]
+    assert reads.problems["raw_row"].isna().all()  # BigQuery rows have no number: the key names them
+    assert len(gamebook) == len(tables["nbac_gamebook_player_stats"]) - 11
 
 
 def test_rerunning_a_range_changes_nothing(bigquery_backend, duckdb_tables, file_raw):

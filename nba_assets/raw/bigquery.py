@@ -6,7 +6,8 @@ import datetime as dt
 
 import pandas as pd
 
-from nba_assets.raw.contract import RAW_TABLES, RawDataError, empty_raw_frame, validate_raw_frame
+from nba_assets.raw.contract import RAW_TABLES, CheckedRows, RawDataError, check_raw_frame, empty_checked
+from nba_assets.raw.sources import passed_rows
 from nba_assets.storage.bigquery import BigQueryJobs, date_parameter
 
 
@@ -29,13 +30,17 @@ class BigQueryRawSource:
         return self.jobs.table_or_none(self.location(table)) is not None
 
     def read(self, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        return passed_rows(self.read_checked(table, start, end))
+
+    def read_checked(self, table: str, start: dt.date, end: dt.date) -> CheckedRows:
+        """The same contract as the files; rows are named by their key (BigQuery rows have no stable number)."""
         spec = RAW_TABLES[table]
         where = self.location(table)
         stored = self.jobs.table_or_none(where)
         if stored is None:
             if spec.required:
                 raise RawDataError(table, where, None, "required table not found")
-            return empty_raw_frame(spec)
+            return empty_checked(spec, where)
         present = [field.name for field in stored.schema]
         missing = [c.name for c in spec.required_columns if c.name not in present]
         if missing:
@@ -46,4 +51,4 @@ class BigQueryRawSource:
             f"SELECT {columns} FROM `{where}` WHERE `{spec.date_column}` >= @range_start AND `{spec.date_column}` < @range_end",
             [date_parameter("range_start", start), date_parameter("range_end", end)],
         )
-        return validate_raw_frame(frame, spec, where)
+        return check_raw_frame(frame, spec, where)

@@ -10,8 +10,8 @@ import pandas as pd
 from pydantic import PrivateAttr
 
 from nba_assets import settings
-from nba_assets.raw.contract import RAW_TABLES
-from nba_assets.raw.sources import FileRawSource, RawSource
+from nba_assets.raw.contract import RAW_TABLES, CheckedRows
+from nba_assets.raw.sources import FileRawSource, RawSource, passed_rows
 
 ALL_TIME = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
 
@@ -69,11 +69,16 @@ class RawSourceResource(dg.ConfigurableResource):
                 raise RawSourceNotConfigured()
         return self._source
 
+    def read_checked(self, table: str, start: dt.date, end: dt.date) -> CheckedRows:
+        """The rows that passed the contract and the problems of those kept out (nba_assets.raw.reads)."""
+        return self.source().read_checked(table, start, end)
+
     def read(self, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-        return self.source().read(table, start, end)
+        """The rows that passed the contract, for readers that cannot quarantine a day (see passed_rows)."""
+        return passed_rows(self.read_checked(table, start, end))
 
     def read_all(self, table: str) -> pd.DataFrame:
-        return self.source().read(table, *ALL_TIME)
+        return self.read(table, *ALL_TIME)
 
     def has_table(self, table: str) -> bool:
         return self.source().has_table(table)
