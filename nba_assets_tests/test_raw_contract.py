@@ -223,7 +223,7 @@ def box_score_of_an_unscheduled_game(tables):
 
 def box_score_dated_off_its_game(tables):
     position = _set(GAMEBOOK, "game_date", pd.Timestamp(DAY3).date(), game_id=G1, player_lookup="jaysontatum")(tables)
-    return Broken(GAMEBOOK, position, "game_date", "2022-10-20 00:00:00", "same_date",
+    return Broken(GAMEBOOK, position, "game_date", "2022-10-20", "same_date",
                   "nbac_schedule has this game on 2022-10-18", ("2022-10-20", f"game {G1}", "player jaysontatum"))
 
 
@@ -471,7 +471,7 @@ def test_a_file_that_is_not_utf8_text_stops_the_read(tmp_path):
     raw = write_raw(tmp_path / "raw", league_tables(), fmt="csv")
     path = raw / f"{GAMEBOOK}.csv"
     path.write_bytes(path.read_bytes().replace(b"jaysontatum", "jaysontatüm".encode("latin-1")))
-    with pytest.raises(RawDataError, match=r"nbac_gamebook_player_stats \(.*\.csv\): not UTF-8 text"):
+    with pytest.raises(RawDataError, match=r"nbac_gamebook_player_stats \(.*\.csv\): not UTF-8 text: byte 0xfc at line 2$"):
         _read_gamebook(raw)
 
 
@@ -479,6 +479,23 @@ def test_a_column_named_twice_stops_the_read(tmp_path):
     raw = _gamebook_csv(tmp_path / "raw", lambda lines: [lines[0].replace("assists", "steals"), *lines[1:]])
     with pytest.raises(RawDataError, match=r"column 'steals': column named twice in the header \(line 1\)"):
         _read_gamebook(raw)
+
+
+def test_the_cli_names_what_no_day_can_own_without_a_traceback(tmp_path, monkeypatch, capsys):
+    from nba_assets import cli
+
+    raw = write_raw(tmp_path / "raw", league_tables(), fmt="csv")
+    schedule = raw / f"{SCHEDULE}.csv"
+    lines = schedule.read_text().splitlines()
+    schedule.write_text("\n".join([*lines[:2], lines[2] + ",1", *lines[3:]]) + "\n")
+    monkeypatch.setenv("NBA_ASSETS_RAW_DIR", str(raw))
+    monkeypatch.setenv("NBA_ASSETS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+
+    assert cli.main(["backfill", "--start", DAY1, "--end", DAY3]) == cli.RAW_DATA_ERROR_EXIT
+    error = capsys.readouterr().err
+    assert error == (f"nba-assets backfill: raw data refused: {SCHEDULE} ({schedule}): 1 line(s) with the wrong number "
+                     "of fields (the header, line 1, has 15): line 3 has 16\n")
 
 
 @pytest.mark.parametrize("content", ["", "game_id,game_date,player_lookup\n"], ids=["zero-bytes", "header-only"])

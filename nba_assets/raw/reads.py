@@ -23,7 +23,9 @@ def raw_contract_check_spec(table: TableSchema) -> dg.AssetCheckSpec:
 
 class RawReads:
     """Reads through a raw source (anything with `read_checked`), each (table, window) once; `problems` holds
-    the problems of every read, `failures_by_day` turns them into a raw_contract check's per-day results."""
+    the problems of every read, `failures_by_day` turns them into a raw_contract check's per-day results. A read
+    reaching before the step's days (the rosters' lookback) keeps its earlier refused rows out too; their days'
+    own runs report them."""
 
     def __init__(self, raw, start: dt.date, end: dt.date):
         self.raw, self.start, self.end = raw, start, end

@@ -59,10 +59,13 @@ def messages(mask: pd.Series, texts) -> pd.Series:
 
 
 def number_text(value) -> str:
-    if value is None or value is pd.NA or (isinstance(value, (float, np.floating)) and math.isnan(value)):
+    """A value as a problem shows it: NULL, whole floats without ".0", dates without a time."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, (float, np.floating)) and math.isnan(value)):
         return "NULL"
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
+    if isinstance(value, pd.Timestamp) and value == value.normalize() and value.tz is None:
+        return value.strftime("%Y-%m-%d")
     return str(value)
 
 

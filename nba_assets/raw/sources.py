@@ -86,8 +86,8 @@ def _csv_frame(path: Path, table: RawTable) -> pd.DataFrame:
                     continue
                 records.append(record)
                 lines.append(line)
-    except UnicodeDecodeError as exc:
-        raise RawDataError(table.name, str(path), None, f"not UTF-8 text: {exc}") from exc
+    except UnicodeDecodeError:
+        raise RawDataError(table.name, str(path), None, _not_utf8(path)) from None
     except csv.Error as exc:
         raise RawDataError(table.name, str(path), None, f"malformed CSV at line {reader.line_num}: {exc}") from exc
     if wrong:
@@ -98,6 +98,16 @@ def _csv_frame(path: Path, table: RawTable) -> pd.DataFrame:
     frame = pd.DataFrame(records, columns=header, dtype=object).replace("", None)
     frame[SOURCE_ROW] = lines
     return frame
+
+
+def _not_utf8(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # decoded whole here, so the offset is the file's
+        line = data[:exc.start].count(b"\n") + 1
+        return f"not UTF-8 text: byte {data[exc.start]:#04x} at line {line}"
+    return "not UTF-8 text"
 
 
 class FileRawSource:
