@@ -171,10 +171,10 @@ def test_failed_recomputation_leaves_previous_contents(backend, file_raw, tmp_pa
     before = backend.snapshot()
 
     tables = league_tables()
-    broken = [dict(row, points=-1) if row["game_id"] == G4 else row for row in tables["nbac_gamebook_player_stats"]]
-    write_raw(tmp_path / "raw", {"nbac_gamebook_player_stats": broken})
+    without_points = pd.DataFrame(tables["nbac_gamebook_player_stats"]).drop(columns="points")
+    write_raw(tmp_path / "raw", {"nbac_gamebook_player_stats": without_points})
     failed = backend.materialize(file_raw, DAY3, raise_on_error=False)
-    assert "negative values" in failure_message(failed)
+    assert "required column(s) missing: points" in failure_message(failed)
     assert_same_tables(backend.snapshot(), before)
 
     # refused by the write itself, where the stock IO managers have already deleted the window
