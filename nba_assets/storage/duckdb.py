@@ -4,7 +4,8 @@ The stock DuckDBPandasIOManager deletes the partition window and inserts `SELECT
 transaction, creating the table from whatever dtypes the first DataFrame had. Here each write:
 - creates the table from the declared schema (so a first, empty or all-NULL partition cannot fix wrong types),
 - deletes the window and inserts BY NAME inside one transaction (a partition is replaced or left untouched),
-- loads return the declared dtypes, and an absent table reads as an empty, typed frame.
+- loads return the declared dtypes, and an absent table reads as an empty, typed frame;
+- loads open the file read-only, and every access takes its turn with other processes (storage.warehouse_lock).
 """
 
 from __future__ import annotations
@@ -16,22 +17,12 @@ import dagster as dg
 import duckdb
 import pandas as pd
 from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
-from dagster._utils.backoff import backoff
 from dagster_duckdb.io_manager import DuckDbClient, DuckDBIOManager
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 
 from nba_assets.partitions import game_days
 from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, SchemaMismatchError, TableSchema, registered
-
-
-def connect_with_retry(database: str) -> duckdb.DuckDBPyConnection:
-    """DuckDB allows one writing process per file; wait for the other one like the stock IO manager does."""
-    return backoff(
-        fn=duckdb.connect,
-        retry_on=(RuntimeError, duckdb.IOException),
-        kwargs={"database": database, "read_only": False, "config": {"custom_user_agent": "nba_assets"}},
-        max_retries=10,
-    )
+from nba_assets.storage.warehouse_lock import open_warehouse
 
 
 class UnopenedPartitionError(ValueError):
@@ -79,21 +70,22 @@ class TransactionalDuckDbClient(DuckDbClient):
 
     @staticmethod
     @contextmanager
-    def connect(context, _table_slice) -> Iterator[duckdb.DuckDBPyConnection]:
-        conn = connect_with_retry(context.resource_config["database"])
+    def connect(context, table_slice: TableSlice) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """The file for one load (read-only; None before the file exists) or one write (in a transaction), taken
+        in turn with other processes (storage.warehouse_lock)."""
         writing = isinstance(context, dg.OutputContext)
-        try:
-            if writing:
-                conn.execute("BEGIN TRANSACTION")
-            yield conn
-            if writing:
-                conn.execute("COMMIT")
-        except BaseException:
-            if writing:
+        purpose = f"{'write' if writing else 'read'} {table_slice.schema}.{table_slice.table}"
+        with open_warehouse(context.resource_config["database"], write=writing, purpose=purpose) as conn:
+            if not writing:
+                yield conn
+                return
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                yield conn
+            except BaseException:
                 conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
+                raise
+            conn.execute("COMMIT")
 
 
 class DeclaredSchemaPandasTypeHandler(DuckDBPandasTypeHandler):
@@ -111,7 +103,7 @@ class DeclaredSchemaPandasTypeHandler(DuckDBPandasTypeHandler):
 
     def load_input(self, context: dg.InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
         table = registered(table_slice.schema, table_slice.table)
-        if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
+        if connection is None or (table_slice.partition_dimensions and len(context.asset_partition_keys) == 0):
             return table.empty()
         try:
             frame = connection.execute(DuckDbClient.get_select_statement(table_slice)).fetchdf()

@@ -9,8 +9,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from nba_assets.storage.duckdb import connect_with_retry
 from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, TableSchema
+from nba_assets.storage.warehouse_lock import open_warehouse
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -51,36 +51,32 @@ def window_select(table: TableSchema, columns: Sequence[str], start: dt.date | N
 
 
 class DuckDBWarehouse(Warehouse):
-    """The local DuckDB warehouse file."""
+    """The local DuckDB warehouse file, opened read-only to read, in turn with other processes (warehouse_lock)."""
 
     database: str
 
+    def _stored(self, table: TableSchema) -> list[tuple[str, str]] | None:
+        """(column, DuckDB type) of the stored table; None when it does not exist."""
+        with open_warehouse(self.database, write=False, purpose=f"describe {table.qualified_name}") as conn:
+            if conn is None:
+                return None
+            try:
+                rows = conn.execute(f"DESCRIBE {table.qualified_name}").fetchall()
+            except duckdb.CatalogException:
+                return None
+        return [(name, kind) for name, kind, *_ in rows]
+
     def describe(self, table: TableSchema) -> list[tuple[str, str]] | None:
-        conn = connect_with_retry(self.database)
-        try:
-            rows = conn.execute(f"DESCRIBE {table.qualified_name}").fetchall()
-        except duckdb.CatalogException:
-            return None
-        finally:
-            conn.close()
-        return [(name, DECLARED_BY_DUCKDB_TYPE.get(kind, kind)) for name, kind, *_ in rows]
+        stored = self._stored(table)
+        return None if stored is None else [(name, DECLARED_BY_DUCKDB_TYPE.get(kind, kind)) for name, kind in stored]
 
     def drift(self, table: TableSchema) -> list[str] | None:
-        conn = connect_with_retry(self.database)
-        try:
-            stored = conn.execute(f"DESCRIBE {table.qualified_name}").fetchall()
-        except duckdb.CatalogException:
-            return None
-        finally:
-            conn.close()
-        return table.drift([(name, kind) for name, kind, *_ in stored], DECLARED_BY_DUCKDB_TYPE)
+        stored = self._stored(table)
+        return None if stored is None else table.drift(stored, DECLARED_BY_DUCKDB_TYPE)
 
     def set_aside(self, table: TableSchema, new_name: str) -> str:
-        conn = connect_with_retry(self.database)
-        try:
+        with open_warehouse(self.database, write=True, purpose=f"set {table.qualified_name} aside") as conn:
             conn.execute(f"ALTER TABLE {table.qualified_name} RENAME TO {new_name}")
-        finally:
-            conn.close()
         return f"{table.dataset}.{new_name} in {self.database}"
 
     def read_table(
@@ -91,11 +87,11 @@ class DuckDBWarehouse(Warehouse):
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         wanted = list(columns) if columns else table.column_names
-        conn = connect_with_retry(self.database)
-        try:
-            frame = conn.execute(*window_select(table, wanted, start, end)).fetchdf()
-        except duckdb.CatalogException:
-            frame = table.empty()[wanted]
-        finally:
-            conn.close()
+        frame = table.empty()[wanted]
+        with open_warehouse(self.database, write=False, purpose=f"read {table.qualified_name}") as conn:
+            if conn is not None:
+                try:
+                    frame = conn.execute(*window_select(table, wanted, start, end)).fetchdf()
+                except duckdb.CatalogException:
+                    pass
         return table.conform(frame, wanted)
