@@ -36,7 +36,9 @@ def table_asset(
         key=table.asset_key,
         group_name=group,
         partitions_def=game_days if partitioned else None,
-        backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
+        # one run computes any partition range (an unpartitioned table once): what lets `dg launch --job nba_graph
+        # --partition-range` run the graph, which requires this policy of every asset it selects
+        backfill_policy=dg.BackfillPolicy.single_run(),
         ins=dict(ins or {}),
         deps=list(deps),
         check_specs=[*check_specs, *daily] or None,
