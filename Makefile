@@ -5,18 +5,18 @@ BQEMU_VENV := .venv-bqemu
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.9
-DEMO_SEASONS := 2021-22,2022-23
-DEMO_START := 2021-10-19
-DEMO_END := 2023-06-30
-# the simulated league is a raw source like any other: written into a folder, read through NBA_ASSETS_RAW_DIR;
-# the partitions start on its first day
+# the demo is the league as known today in US Eastern (`make demo TODAY=2026-11-29` pins the day): the season under
+# way (or next up) and the one before, written into a folder and read through NBA_ASSETS_RAW_DIR like any raw source,
+# the partitions starting on the first one's opening night (DEMO_SEASONS and DEMO_START, from `demo_dates`)
+TODAY ?= $(shell TZ=America/New_York date +%F)
 SIMULATED_RAW_DIR := $(CURDIR)/data/simulated/demo
-DEMO_ENV := NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) NBA_ASSETS_FIRST_DAY=$(DEMO_START)
+demo_dates = TODAY=$(TODAY) $(shell $(VENV)/bin/python -m simulated_league demo-dates $(TODAY))
+DEMO_ENV = NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) NBA_ASSETS_FIRST_DAY=$(DEMO_START)
 
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
-.PHONY: install demo test dev bench clean postgresql
+.PHONY: install demo demo-steps test dev dev-server bench clean postgresql
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -34,8 +34,11 @@ $(BQEMU_VENV)/.installed: tools/bqemulator/pyproject.toml tools/bqemulator/uv.lo
 	touch $@
 
 demo: install
-	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS) --out $(SIMULATED_RAW_DIR)
-	$(DEMO_ENV) $(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(DEMO_END)
+	@$(MAKE) --no-print-directory demo-steps $(demo_dates)
+
+demo-steps:
+	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS) --today $(TODAY) --out $(SIMULATED_RAW_DIR)
+	$(DEMO_ENV) $(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(TODAY)
 	$(DEMO_ENV) $(VENV)/bin/nba-assets coverage
 	$(DEMO_ENV) $(VENV)/bin/nba-assets evaluate
 
@@ -53,11 +56,14 @@ test: install $(BQEMU_VENV)/.installed postgresql
 bench: install
 	$(VENV)/bin/python bench/run.py
 
-# the demo's league (generated here if `make demo` has not run yet)
-$(SIMULATED_RAW_DIR)/_SIMULATED: | $(VENV)/.installed
-	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS) --out $(SIMULATED_RAW_DIR)
+# the demo's instance in the UI (its league simulated here if `make demo` has not run yet)
+dev: install
+	@$(MAKE) --no-print-directory dev-server $(demo_dates)
 
-dev: install $(SIMULATED_RAW_DIR)/_SIMULATED
+$(SIMULATED_RAW_DIR)/_SIMULATED:
+	$(VENV)/bin/nba-assets simulate --seasons $(DEMO_SEASONS) --today $(TODAY) --out $(SIMULATED_RAW_DIR)
+
+dev-server: $(SIMULATED_RAW_DIR)/_SIMULATED
 	$(DEMO_ENV) $(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 clean:

@@ -67,6 +67,12 @@ def current_season(day: dt.date) -> int:
     return day.year if day.month >= 7 else day.year - 1
 
 
+def recent_seasons(day: dt.date, count: int = 2) -> list[int]:
+    """The season under way (or next up) on `day` and the `count - 1` before it, oldest first."""
+    current = current_season(day)
+    return list(range(current - count + 1, current + 1))
+
+
 def opening_night(season: int) -> dt.date:
     october_18 = dt.date(season, 10, 18)
     return october_18 + dt.timedelta(days=(1 - october_18.weekday()) % 7)
@@ -466,3 +472,4 @@ def postseason_tipoff(day: dt.date, game_in_day: int) -> pd.Timestamp:
     """Staggered national-TV slots: 1:00, 3:30, 6:00, 7:00, 8:00 (weekend) or 7:00, 7:30, 9:30, 10:00 (weekday) ET."""
     slots = ((13, 0), (15, 30), (18, 0), (20, 30)) if day.weekday() >= 5 else ((19, 0), (19, 30), (21, 30), (22, 0))
     return eastern_to_utc(day, *slots[game_in_day % len(slots)])
+
