@@ -50,8 +50,11 @@ from nba_assets.predictions import grading
 from nba_assets.predictions.assets import FEATURES_AND_LOOKBACK, MODELS_IN_FORCE
 from nba_assets.predictions.model import train_models, training_cutoffs, training_rows
 from nba_assets.predictions.predict import build_predictions
+from nba_assets.predictions.publications import picks_of_record
 from nba_assets.predictions.similarity import LOOKBACK_DAYS
+from nba_assets.pregame import reconstruction_lead
 from nba_assets.predictions.tables import (
+    PICK_PUBLICATIONS,
     PLAYER_PROP_PREDICTIONS,
     POINTS_MODEL,
     PREDICTION_ACCURACY,
@@ -159,7 +162,7 @@ class SeasonRun:
         return upcoming.upcoming_team_game_context(
             self.read_raw("nbac_schedule"), self.calendar(), self.history(TEAM_OFFENSE_GAME_SUMMARY),
             self.pregame_rosters(), self.read_raw("odds_api_game_lines"), self.read_raw("nbac_injury_report"),
-            self.raw.has_table("nbac_injury_report"))
+            self.raw.has_table("nbac_injury_report"), None, reconstruction_lead())
 
     def upcoming_player_game_context(self) -> pd.DataFrame:
         return upcoming.upcoming_player_game_context(
@@ -167,7 +170,7 @@ class SeasonRun:
             self.history(TEAM_OFFENSE_GAME_SUMMARY), self.history(TEAM_DEFENSE_GAME_SUMMARY),
             self.same_day(UPCOMING_TEAM_GAME_CONTEXT), self.pregame_rosters(),
             self.read_raw("odds_api_player_points_props"), self.read_raw("nbac_injury_report"),
-            self.raw.has_table("nbac_injury_report"))
+            self.raw.has_table("nbac_injury_report"), None, reconstruction_lead())
 
     def lineage_histories(self, present: pd.DataFrame) -> tuple[GameHistory, GameHistory]:
         # copied from phase4.assets._lineage_histories
@@ -223,7 +226,9 @@ class SeasonRun:
         return build_predictions(today, training_rows(features, history), self.history(POINTS_MODEL, MODELS_IN_FORCE))
 
     def prediction_accuracy(self) -> pd.DataFrame:
-        return grading.prediction_accuracy(self.same_day(PLAYER_PROP_PREDICTIONS), self.same_day(PLAYER_GAME_SUMMARY))
+        # a backfill has no live publication: the reconstruction is graded
+        picks = picks_of_record(PICK_PUBLICATIONS.empty(), self.same_day(PLAYER_PROP_PREDICTIONS))
+        return grading.prediction_accuracy(picks, self.same_day(PLAYER_GAME_SUMMARY))
 
     def system_daily_performance(self) -> pd.DataFrame:
         return grading.system_daily_performance(self.same_day(PREDICTION_ACCURACY))

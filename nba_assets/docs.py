@@ -8,7 +8,7 @@ from pathlib import Path
 from nba_assets.calendar import SEASON_CALENDAR
 from nba_assets.coverage import COVERAGE_RULES
 from nba_assets.phase4 import features as fc
-from nba_assets.predictions.tables import POINTS_MODEL
+from nba_assets.predictions.tables import PICK_PUBLICATIONS, POINTS_MODEL
 from nba_assets.raw.contract import PLAYER_LOOKUP_RULE, RAW_TABLES
 from nba_assets.settings import PROJECT_ROOT
 
@@ -111,7 +111,7 @@ def feature_contract() -> str:
 
 
 def table_schemas() -> str:
-    tables = [SEASON_CALENDAR, *[rule.table for rule in COVERAGE_RULES], POINTS_MODEL]
+    tables = [SEASON_CALENDAR, *[rule.table for rule in COVERAGE_RULES], POINTS_MODEL, PICK_PUBLICATIONS]
     lines = [GENERATED, "# Warehouse tables\n",
              "Every table's declared schema: the column order and types its writers produce and its readers get. "
              "Asset key = `<dataset>/<table>`; daily tables are partitioned on the date column.\n"]

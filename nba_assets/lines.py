@@ -1,8 +1,10 @@
 """Betting lines known before tip-off, and the one push rule used everywhere (PGS, grading, features).
 
-A snapshot is pre-game when the bookmaker says so (minutes_before_tipoff >= 0) and, where the game's tip-off
-is known, its timestamp is before tip-off. Prop bookmaker priority: DraftKings, FanDuel, then the others
-alphabetically; the current line is that bookmaker's latest pre-game snapshot, the opening line its earliest.
+A snapshot is pre-game when the bookmaker says so (minutes_before_tipoff >= 0) and its timestamp is before its
+game's cut-off: the tip-off for the results tables, the information cut-off for pre-game rows (nba_assets.pregame).
+A snapshot without a game id is held to the earliest cut-off of its date. Prop bookmaker priority: DraftKings,
+FanDuel, then the others alphabetically; the current line is that bookmaker's latest pre-game snapshot, the
+opening line its earliest.
 """
 
 from __future__ import annotations
@@ -21,13 +23,24 @@ def over_under_result(points: pd.Series, line: pd.Series) -> pd.Series:
     return pd.Series(np.where(known, result, None), index=points.index, dtype="string")
 
 
-def pregame_snapshots(snapshots: pd.DataFrame, tipoffs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Snapshots taken before tip-off. `tipoffs` (game_id, tipoff_utc) adds the timestamp test where known."""
-    keep = snapshots["minutes_before_tipoff"] >= 0
-    if tipoffs is not None and "game_id" in snapshots and snapshots["game_id"].notna().any():
-        tip = snapshots[["game_id"]].merge(tipoffs[["game_id", "tipoff_utc"]], on="game_id", how="left")["tipoff_utc"]
-        keep &= ~(tip.notna().to_numpy() & (snapshots["snapshot_timestamp"].to_numpy() >= tip.to_numpy()))
-    return snapshots[keep.to_numpy()]
+def tipoff_cutoffs(games: pd.DataFrame) -> pd.DataFrame:
+    """(game_id, game_date, known_before) with every game's cut-off at its tip-off."""
+    return games[["game_id", "game_date"]].assign(known_before=games["tipoff_utc"])
+
+
+def pregame_snapshots(snapshots: pd.DataFrame, cutoffs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Snapshots taken before tip-off; with `cutoffs` (game_id, game_date, known_before), also before their
+    game's cut-off (a snapshot without a known game: the earliest cut-off of its date)."""
+    keep = (snapshots["minutes_before_tipoff"] >= 0).to_numpy()
+    if cutoffs is not None and len(snapshots) and len(cutoffs):
+        known_before = pd.to_datetime(cutoffs["known_before"], utc=True)
+        by_game = pd.Series(known_before.to_numpy(), index=cutoffs["game_id"].to_numpy())
+        by_date = known_before.groupby(pd.to_datetime(cutoffs["game_date"]).to_numpy()).min()
+        games = snapshots["game_id"] if "game_id" in snapshots else pd.Series(None, index=snapshots.index, dtype="object")
+        cutoff = games.map(by_game).fillna(pd.to_datetime(snapshots["game_date"]).map(by_date))
+        taken = pd.to_datetime(snapshots["snapshot_timestamp"], utc=True)
+        keep &= ~(cutoff.notna() & (taken >= cutoff)).to_numpy()
+    return snapshots[keep]
 
 
 def _bookmaker_rank(bookmakers: pd.Series) -> pd.Series:
@@ -35,13 +48,13 @@ def _bookmaker_rank(bookmakers: pd.Series) -> pd.Series:
     return rank.fillna(len(PRIORITY_BOOKMAKERS)).astype(int)
 
 
-def select_prop_lines(props: pd.DataFrame, tipoffs: pd.DataFrame | None = None) -> pd.DataFrame:
+def select_prop_lines(props: pd.DataFrame, cutoffs: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (game_date, player_lookup) with a pre-game line: current and opening line of the priority
     bookmaker, its snapshot time, the number of bookmakers and the spread of their latest lines."""
     columns = {"game_date": "datetime64[ns]", "player_lookup": "string", "current_points_line": "float64",
                "opening_points_line": "float64", "line_bookmaker": "string", "line_snapshot_timestamp": "datetime64[ns, UTC]",
                "line_bookmaker_count": "int64", "line_bookmaker_std": "float64"}
-    pre = pregame_snapshots(props, tipoffs)
+    pre = pregame_snapshots(props, cutoffs)
     if pre.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     pre = pre.assign(rank=_bookmaker_rank(pre["bookmaker"]))
@@ -68,11 +81,11 @@ def select_prop_lines(props: pd.DataFrame, tipoffs: pd.DataFrame | None = None) 
     return out[list(columns)].reset_index(drop=True)
 
 
-def select_game_lines(lines: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
+def select_game_lines(lines: pd.DataFrame, games: pd.DataFrame, cutoffs: pd.DataFrame) -> pd.DataFrame:
     """One row per game with pre-game lines: home spread and total as the median across bookmakers of each
     bookmaker's latest pre-game snapshot (opening = median of their earliest), and the bookmaker count."""
     columns = ["game_id", "home_spread", "home_spread_opening", "game_total", "game_total_opening", "lines_bookmaker_count"]
-    pre = pregame_snapshots(lines, games[["game_id", "tipoff_utc"]])
+    pre = pregame_snapshots(lines, cutoffs)
     pre = pre.merge(games[["game_id", "home_team_tricode"]], on="game_id")
     spreads = pre[(pre["market_key"] == "spreads") & (pre["outcome_name"] == pre["home_team_tricode"])]
     totals = pre[(pre["market_key"] == "totals") & (pre["outcome_name"] == "Over")]

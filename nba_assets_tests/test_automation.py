@@ -1,13 +1,26 @@
 """Daily automation: sensors evaluated with built contexts against a raw source whose data arrives day by day
-(including a late correction), and the failure alert that ignores backfills."""
+(including a late correction) and an instance holding what was materialized, the alerts, and the failure alert
+that ignores backfills. The week as it runs end to end is nba_assets_tests/test_replay.py."""
 
 import dagster as dg
 import pandas as pd
 import pytest
 
-from nba_assets.automation.jobs import CONTEXT_JOB, PREGAME_JOB, RESULTS_JOB
-from nba_assets.automation.sensors import build_failure_alert, build_pregame_sensor, build_results_sensor, is_backfill_run
+from nba_assets.automation.jobs import CONTEXT_JOB, MODEL_JOB, PREGAME_JOB, RESULTS_JOB
+from nba_assets.automation.readiness import MODEL_KEY
+from nba_assets.automation.sensors import (
+    PREGAME_WINDOWS,
+    build_failure_alert,
+    build_pregame_sensor,
+    build_results_sensor,
+    build_slate_alert,
+    is_backfill_run,
+)
+from nba_assets.predictions.tables import PICK_PUBLICATIONS
+from nba_assets.pregame import AS_OF_TAG, LIVE_TAG, TRIGGER_TAG
 from nba_assets.raw.resource import RawSourceResource
+from nba_assets.storage.ledger import DuckDBLedger
+from nba_assets.storage.warehouse import DuckDBWarehouse
 from nba_assets_tests.builders import game, write_raw
 from nba_assets_tests.test_phase3_crafted import DAY1, DAY3, G4, league_tables
 
@@ -57,7 +70,7 @@ def test_results_sensor_follows_box_scores_as_they_arrive_and_change(tmp_path):
     assert again[0].run_key != requests[0].run_key  # a new run, not deduplicated against the first one
 
 
-def _league_with_a_game_tonight(props: bool, report: bool) -> dict:
+def _league_with_a_game_tonight(props: bool, report: bool, status: str = "questionable") -> dict:
     tables = league_tables()
     tables["nbac_schedule"].append(game(TONIGHT, TODAY, "BOS", "LAL", status=1, tip_utc=f"{TODAY} 23:30"))
     if props:
@@ -69,28 +82,118 @@ def _league_with_a_game_tonight(props: bool, report: bool) -> dict:
     if report:
         tables["nbac_injury_report"] = [{"report_date": pd.Timestamp(TODAY).date(), "report_hour": 13,
                                          "game_date": pd.Timestamp(TODAY).date(), "game_id": TONIGHT, "team": "BOS",
-                                         "player_lookup": "jaylenbrown", "injury_status": "questionable", "reason": "knee"}]
+                                         "player_lookup": "jaylenbrown", "injury_status": status, "reason": "knee"}]
     return tables
 
 
-def test_pregame_sensor_waits_for_lines_and_report_or_the_hour(tmp_path):
+def _pregame(sensor, raw_dir, instance, cursor=None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor,
+                                      resources={"raw": RawSourceResource(raw_dir=str(raw_dir))})
+    return sensor(context)
+
+
+def _history_in(instance, days=(DAY1, DAY3), model_day="2022-10-01"):
+    """Earlier days materialized in the instance, as the results and pre-game runs leave them."""
+    for key in PREGAME_WINDOWS:
+        for day in days:
+            instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key, partition=day))
+    if model_day:
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=MODEL_KEY, partition=model_day))
+
+
+def test_pregame_sensor_trains_the_month_model_first_then_waits_for_every_earlier_day(tmp_path):
+    raw = write_raw(tmp_path / "raw", _league_with_a_game_tonight(props=True, report=True))
+    sensor = build_pregame_sensor(clock=_at(f"{TODAY} 13:30"))  # after the 11:00 line and the 13:00 report
+    with dg.instance_for_test() as instance:
+        model = _requests(_pregame(sensor, raw, instance))
+        assert [(r.job_name, r.partition_key) for r in model] == [(MODEL_JOB, "2022-10-01")]  # the month's first day
+        _history_in(instance, days=(DAY1,))  # yesterday (DAY3) is not in yet
+        waiting = _pregame(sensor, raw, instance)
+        assert not waiting.run_requests and "2022-10-20 missing" in waiting.skip_reason.skip_message
+        _history_in(instance)
+        ready = _requests(_pregame(sensor, raw, instance, waiting.cursor))
+        assert [(r.job_name, r.partition_key) for r in ready] == [(PREGAME_JOB, TODAY)]
+        tags = ready[0].tags
+        assert tags[LIVE_TAG] == "true" and tags[AS_OF_TAG] == "2022-10-21T17:30:00+00:00"
+        assert tags[TRIGGER_TAG] == "first run of the day (pre-game lines and injury report are in)"
+
+
+def test_pregame_sensor_runs_past_its_deadline_with_incomplete_history_and_alerts_once(tmp_path):
+    raw = write_raw(tmp_path / "raw", _league_with_a_game_tonight(props=True, report=True))
+    notifier = CapturingNotifier()
+    with dg.instance_for_test() as instance:
+        _history_in(instance, days=(DAY1,))
+        before = _pregame(build_pregame_sensor(clock=_at(f"{TODAY} 17:29"), notifier=notifier), raw, instance)
+        assert not before.run_requests and "until 17:30" in before.skip_reason.skip_message  # tip-off 19:30 US Eastern − 2 h
+        late = build_pregame_sensor(clock=_at(f"{TODAY} 17:30"), notifier=notifier)
+        first = _pregame(late, raw, instance)
+        assert "incomplete history" in first.run_requests[0].tags[TRIGGER_TAG]
+        assert len(notifier.alerts) == 1 and "incomplete history" in notifier.alerts[0][0]
+        assert notifier.alerts[0][1]["missing"]["nba_analytics/player_game_summary"] == {DAY3: "missing"}
+        write_raw(raw, _league_with_a_game_tonight(props=True, report=True, status="out"))
+        assert _requests(_pregame(late, raw, instance, first.cursor))  # rebuilt on the new report ...
+        assert len(notifier.alerts) == 1  # ... without a second alert for the same gap
+
+
+def test_pregame_sensor_refreshes_on_changed_inputs_and_freezes_at_tipoff(tmp_path):
     raw = write_raw(tmp_path / "raw", _league_with_a_game_tonight(props=False, report=False))
-    morning = build_pregame_sensor(clock=_at(f"{TODAY} 11:00"))
-    assert isinstance(_evaluate(morning, raw), dg.SkipReason)
-
-    afternoon = _requests(_evaluate(build_pregame_sensor(clock=_at(f"{TODAY} 16:05")), raw))
-    assert [(r.job_name, r.partition_key) for r in afternoon] == [(PREGAME_JOB, TODAY)]
-
-    write_raw(raw, _league_with_a_game_tonight(props=True, report=True))
-    ready_early = _requests(_evaluate(morning, raw))
-    assert [(r.job_name, r.partition_key) for r in ready_early] == [(PREGAME_JOB, TODAY)]
-    assert ready_early[0].tags["nba_assets/trigger"] == "pre-game lines and injury report are in"
+    with dg.instance_for_test() as instance:
+        _history_in(instance)
+        assert "waiting for lines" in _pregame(build_pregame_sensor(clock=_at(f"{TODAY} 11:00")), raw, instance).skip_reason.skip_message
+        afternoon = build_pregame_sensor(clock=_at(f"{TODAY} 16:05"))
+        first = _pregame(afternoon, raw, instance)
+        assert first.run_requests[0].tags[TRIGGER_TAG] == "first run of the day (16:00 US Eastern)"
+        assert "nothing changed" in _pregame(afternoon, raw, instance, first.cursor).skip_reason.skip_message
+        write_raw(raw, _league_with_a_game_tonight(props=True, report=True))
+        second = _pregame(build_pregame_sensor(clock=_at(f"{TODAY} 16:20")), raw, instance, first.cursor)
+        assert second.run_requests[0].tags[TRIGGER_TAG] == "lines, injury report changed"
+        write_raw(raw, _league_with_a_game_tonight(props=True, report=True, status="out"))
+        third = _pregame(build_pregame_sensor(clock=_at(f"{TODAY} 18:35")), raw, instance, second.cursor)
+        assert third.run_requests[0].tags[TRIGGER_TAG] == "injury report changed"
+        assert third.run_requests[0].run_key != second.run_requests[0].run_key
+        instance.report_runless_asset_event(dg.AssetMaterialization(
+            asset_key=dg.AssetKey(["nba_analytics", "player_game_summary"]), partition=DAY3))  # a corrected day
+        fourth = _pregame(build_pregame_sensor(clock=_at(f"{TODAY} 18:50")), raw, instance, third.cursor)
+        assert fourth.run_requests[0].tags[TRIGGER_TAG] == "results changed"
+        frozen = _pregame(build_pregame_sensor(clock=_at(f"{TODAY} 19:30")), raw, instance, fourth.cursor)
+        assert not frozen.run_requests and "tipped off" in frozen.skip_reason.skip_message
 
 
 def test_pregame_sensor_skips_days_without_games(tmp_path):
     raw = write_raw(tmp_path / "raw", league_tables())
-    result = _evaluate(build_pregame_sensor(clock=_at("2022-10-19 17:00")), raw)
-    assert isinstance(result, dg.SkipReason) and "no games" in result.skip_message
+    with dg.instance_for_test() as instance:
+        result = _pregame(build_pregame_sensor(clock=_at("2022-10-19 17:00")), raw, instance)
+    assert not result.run_requests and "no games" in result.skip_reason.skip_message
+
+
+def test_slate_alert_when_nothing_is_published_before_the_first_tipoff(tmp_path):
+    raw = write_raw(tmp_path / "raw", _league_with_a_game_tonight(props=True, report=True))
+    warehouse = tmp_path / "warehouse.duckdb"
+    notifier = CapturingNotifier()
+
+    def evaluate(local_time, cursor=None):
+        context = dg.build_sensor_context(cursor=cursor, resources={
+            "raw": RawSourceResource(raw_dir=str(raw)), "warehouse": DuckDBWarehouse(database=str(warehouse))})
+        return build_slate_alert(clock=_at(f"{TODAY} {local_time}"), notifier=notifier)(context)
+
+    assert isinstance(evaluate("18:29"), dg.SkipReason) and not notifier.alerts  # due by 18:30 (tip-off 19:30)
+    late = evaluate("18:30")
+    assert [title for title, _ in notifier.alerts] == ["nba_assets: no slate published for 2022-10-21 by 18:30 US Eastern"]
+    evaluate("18:45", late.cursor)
+    assert len(notifier.alerts) == 1  # once a day
+
+    published = pd.DataFrame([{column: None for column in PICK_PUBLICATIONS.column_names}]).assign(
+        publication_id="p", published_at=pd.Timestamp(f"{TODAY} 18:00"), information_as_of=pd.Timestamp(f"{TODAY} 18:00"),
+        change="NEW", trigger="t", run_id="r", tipoff_utc=pd.Timestamp(f"{TODAY} 23:30"), prediction_id="x",
+        game_date=pd.Timestamp(TODAY), system_id="ensemble_v1", player_lookup="jaysontatum", game_id=TONIGHT,
+        team_abbr="BOS", opponent_team_abbr="LAL", season_year=2022, recommendation="PASS", has_prop_line=True,
+        feature_quality_score=90.0, is_quality_ready=True, feature_version="v", window_complete=True)
+    DuckDBLedger(database=str(warehouse)).append(PICK_PUBLICATIONS, published)
+    in_time = CapturingNotifier()
+    context = dg.build_sensor_context(resources={"raw": RawSourceResource(raw_dir=str(raw)),
+                                                 "warehouse": DuckDBWarehouse(database=str(warehouse))})
+    assert "in time" in build_slate_alert(clock=_at(f"{TODAY} 18:30"), notifier=in_time)(context).skip_message
+    assert not in_time.alerts
 
 
 class CapturingNotifier:

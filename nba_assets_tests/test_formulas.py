@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nba_assets.lines import over_under_result, select_game_lines, select_prop_lines
+from nba_assets.lines import over_under_result, select_game_lines, select_prop_lines, tipoff_cutoffs
 from nba_assets.phase3 import formulas as f
 from nba_assets.raw.contract import normalize_player_lookup, parse_minutes
 
@@ -102,8 +102,19 @@ def test_prop_line_selection_excludes_in_game_snapshots_and_prefers_draftkings()
 def test_prop_snapshot_after_known_tipoff_is_excluded_even_if_labelled_pre_game():
     props = pd.DataFrame([_snapshot("fanduel", 18.5, 60, "2023-01-10 23:00"),
                           _snapshot("draftkings", 25.5, 5, "2023-01-11 00:10")])
-    tipoffs = pd.DataFrame({"game_id": ["g1"], "tipoff_utc": [pd.Timestamp("2023-01-11 00:00", tz="UTC")]})
-    lines = select_prop_lines(props, tipoffs).iloc[0]
+    cutoffs = pd.DataFrame({"game_id": ["g1"], "game_date": [pd.Timestamp("2023-01-10")],
+                            "known_before": [pd.Timestamp("2023-01-11 00:00", tz="UTC")]})
+    lines = select_prop_lines(props, cutoffs).iloc[0]
+    assert lines["line_bookmaker"] == "fanduel" and lines["current_points_line"] == 18.5
+
+
+def test_a_snapshot_without_a_game_is_held_to_the_earliest_cutoff_of_its_date():
+    props = pd.DataFrame([_snapshot("fanduel", 18.5, 300, "2023-01-10 20:00", game_id=None),
+                          _snapshot("draftkings", 25.5, 120, "2023-01-10 23:00", game_id=None)])
+    cutoffs = pd.DataFrame({"game_id": ["g1", "g2"], "game_date": [pd.Timestamp("2023-01-10")] * 2,
+                            "known_before": [pd.Timestamp("2023-01-11 02:00", tz="UTC"),
+                                             pd.Timestamp("2023-01-10 22:00", tz="UTC")]})
+    lines = select_prop_lines(props, cutoffs).iloc[0]  # 23:00 is after g2's cut-off: it may belong to g2
     assert lines["line_bookmaker"] == "fanduel" and lines["current_points_line"] == 18.5
 
 
@@ -119,7 +130,7 @@ def test_one_push_rule():
 
 
 def test_game_lines_median_of_latest_pre_game_snapshots():
-    games = pd.DataFrame({"game_id": ["g1"], "home_team_tricode": ["BOS"],
+    games = pd.DataFrame({"game_id": ["g1"], "game_date": [pd.Timestamp("2023-01-10")], "home_team_tricode": ["BOS"],
                           "tipoff_utc": [pd.Timestamp("2023-01-11 00:00", tz="UTC")]})
 
     def row(book, market, outcome, point, when, minutes):
@@ -133,7 +144,7 @@ def test_game_lines_median_of_latest_pre_game_snapshots():
         row("c", "spreads", "BOS", -9.0, "2023-01-11 00:30", -30),  # in-game
         row("a", "totals", "Over", 221.0, "2023-01-10 23:00", 60), row("b", "totals", "Over", 223.0, "2023-01-10 23:00", 60),
     ])
-    out = select_game_lines(lines, games).iloc[0]
+    out = select_game_lines(lines, games, tipoff_cutoffs(games)).iloc[0]
     assert out["home_spread"] == -4.5  # median of -4.0, -5.0, -4.5
     assert out["home_spread_opening"] == -4.5  # median of the earliest: -3.0, -5.0, -4.5 (in-game excluded)
     assert out["game_total"] == 222.0

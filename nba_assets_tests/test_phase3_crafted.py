@@ -55,9 +55,10 @@ def _props():
         return {"game_date": pd.Timestamp(DAY1).date(), "player_lookup": who, "bookmaker": book, "points_line": line,
                 "over_price": -110, "under_price": -110, "snapshot_timestamp": pd.Timestamp(when, tz="UTC"),
                 "minutes_before_tipoff": minutes_before, "game_id": G1}
-    return [snap("jaysontatum", "draftkings", 27.5, 60, "2022-10-18 22:30"),
+    # taken before tip-off − 60 min, so the as-of reconstruction of the day (nba_assets.pregame) sees them too
+    return [snap("jaysontatum", "draftkings", 27.5, 90, "2022-10-18 22:00"),
             snap("jaysontatum", "draftkings", 35.5, -30, "2022-10-19 00:00"),
-            snap("jaylenbrown", "fanduel", 20.0, 45, "2022-10-18 22:45")]
+            snap("jaylenbrown", "fanduel", 20.0, 75, "2022-10-18 22:15")]
 
 
 def league_tables(drop_game: str | None = None) -> dict:

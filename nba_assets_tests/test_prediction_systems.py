@@ -163,7 +163,8 @@ def test_predictions_have_one_row_per_candidate_and_system():
 def _graded(**overrides) -> pd.DataFrame:
     base = {"prediction_id": "id", "game_date": pd.Timestamp("2023-01-10"), "system_id": "xgboost_v1", "player_lookup": "p",
             "game_id": "g", "team_abbr": "BOS", "season_year": 2022, "predicted_points": 22.0, "recommendation": OVER,
-            "line_value": 20.0, "line_source": ACTUAL_PROP, "confidence_score": 75.0, "injury_status_at_prediction": "available"}
+            "line_value": 20.0, "line_source": ACTUAL_PROP, "confidence_score": 75.0, "injury_status_at_prediction": "available",
+            "published_at": pd.Timestamp("2023-01-10 22:00")}
     base.update(overrides)
     return pd.DataFrame([base])
 

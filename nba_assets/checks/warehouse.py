@@ -15,7 +15,7 @@ import dagster as dg
 from nba_assets.calendar import SEASON_CALENDAR
 from nba_assets.coverage import COVERAGE_RULES, coverage_for, expectations
 from nba_assets.partitions import TIMEZONE
-from nba_assets.predictions.tables import POINTS_MODEL
+from nba_assets.predictions.tables import PICK_PUBLICATIONS, POINTS_MODEL
 from nba_assets.raw.resource import RawSourceResource
 from nba_assets.storage.schema import TableSchema
 from nba_assets.storage.warehouse import Warehouse
@@ -24,7 +24,7 @@ from nba_assets.table_asset import WAREHOUSE_POOL
 SCHEMA, COVERAGE, FRESHNESS = "schema_matches_declaration", "coverage", "fresh"
 TABLE_KEY_UNIQUE = "table_key_unique"
 GAME_DAY_TABLES: list[TableSchema] = [rule.table for rule in COVERAGE_RULES]
-ALL_TABLES: list[TableSchema] = [SEASON_CALENDAR, *GAME_DAY_TABLES, POINTS_MODEL]
+ALL_TABLES: list[TableSchema] = [SEASON_CALENDAR, *GAME_DAY_TABLES, POINTS_MODEL, PICK_PUBLICATIONS]
 
 # Box scores of day D arrive overnight: D must be there by 10:00 US Eastern on D + 1. Pre-game tables of
 # day D must be there by 18:00 on D, before the evening's tip-offs.

@@ -7,6 +7,7 @@ import pandas as pd
 from nba_assets.calendar import SEASON_CALENDAR, build_season_calendar, final_games, scheduled_games, team_games
 from nba_assets.checks.daily import DailyChecks
 from nba_assets.phase3 import box_scores, upcoming
+from nba_assets.pregame import reconstruction_lead, run_as_of
 from nba_assets.phase3.tables import (
     PLAYER_GAME_SUMMARY,
     TEAM_DEFENSE_GAME_SUMMARY,
@@ -150,6 +151,8 @@ def upcoming_team_game_context(
         reads.read("odds_api_game_lines"),
         reads.read("nbac_injury_report"),
         raw.has_table("nbac_injury_report"),
+        run_as_of(context.run.tags),
+        reconstruction_lead(),
     )
     yield dg.Output(frame, metadata=_table_metadata(frame))
     yield from DailyChecks(context, UPCOMING_TEAM_GAME_CONTEXT).add(RAW_CONTRACT, reads.failures_by_day()).add_table_rules(
@@ -183,6 +186,7 @@ def upcoming_player_game_context(
     team_context: pd.DataFrame,
 ):
     reads = RawReads(raw, *window_dates(context))
+    as_of = run_as_of(context.run.tags)
     schedule = reads.read("nbac_schedule")
     props = reads.read("odds_api_player_points_props")
     frame = upcoming.upcoming_player_game_context(
@@ -196,10 +200,12 @@ def upcoming_player_game_context(
         props,
         reads.read("nbac_injury_report"),
         raw.has_table("nbac_injury_report"),
+        as_of,
+        reconstruction_lead(),
     )
     sources = frame["roster_source"].value_counts().to_dict() if len(frame) else {}
     yield dg.Output(frame, metadata=_table_metadata(frame, {"roster_sources": dg.MetadataValue.json(sources)}))
-    unknown = upcoming.unrostered_prop_players(props, schedule, frame)
+    unknown = upcoming.unrostered_prop_players(props, schedule, frame, as_of, reconstruction_lead())
     unrostered = {pd.Timestamp(day): (False, {"players": len(rows), "lines": rows.to_markdown(index=False)})
                   for day, rows in unknown.assign(game_date=unknown["game_date"].dt.date).groupby("game_date")}
     checks = DailyChecks(context, UPCOMING_PLAYER_GAME_CONTEXT).add(RAW_CONTRACT, reads.failures_by_day())

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from nba_assets.calendar import final_games, is_exhibition, scheduled_games, team_games
-from nba_assets.lines import over_under_result, select_prop_lines
+from nba_assets.lines import over_under_result, select_prop_lines, tipoff_cutoffs
 from nba_assets.phase3 import formulas as f
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, TEAM_DEFENSE_GAME_SUMMARY, TEAM_OFFENSE_GAME_SUMMARY
 
@@ -215,7 +215,7 @@ def player_game_summary(
     out["has_complete_shot_zones"] = (
         out["has_shot_zones"] & out["is_active"] & (out["unclassified_attempts_pbp"] == 0) & (classified == out["fg_attempts"])
     ).fillna(False)
-    lines = select_prop_lines(props, scheduled_games(schedule)[["game_id", "tipoff_utc"]])
+    lines = select_prop_lines(props, tipoff_cutoffs(scheduled_games(schedule)))
     out = out.merge(lines, on=["game_date", "player_lookup"], how="left")
     out["points_line"] = out["current_points_line"]
     out["points_line_bookmaker"] = out["line_bookmaker"]

@@ -1,7 +1,9 @@
 """Upcoming game contexts (reference §5-§6): what was known about each scheduled game before tip-off.
 
 The same code builds today's context and any past date's: the schedule, pre-game snapshots (lines, injury
-report, rosters) and history strictly before the game date. Nothing here reads a box score of the game day.
+report, rosters) known before each game's information cut-off (nba_assets.pregame: a live run's moment, or
+tip-off − the reconstruction lead) and history strictly before the game date. Nothing here reads a box score of
+the game day.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pandas as pd
 
 from nba_assets.calendar import scheduled_games, team_games, with_season_start
 from nba_assets.lines import select_game_lines, select_prop_lines
+from nba_assets.pregame import game_cutoffs, report_issued_at, roster_known_at
 from nba_assets.phase3.tables import UPCOMING_PLAYER_GAME_CONTEXT, UPCOMING_TEAM_GAME_CONTEXT
 from nba_assets.teams import arena_distance_miles
 from nba_assets.windows import GameHistory, last_game, window_rows, window_stats
@@ -20,14 +23,14 @@ ROSTER_SNAPSHOTS, RECENT_APPEARANCES = "espn_team_rosters", "recent_appearances"
 FALLBACK_ROSTER_TEAM_GAMES = 10
 
 
-def pregame_injury_report(report: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
-    """Each game's latest report issued before its tip-off (a report is a full snapshot of the listed players)."""
+def pregame_injury_report(report: pd.DataFrame, cutoffs: pd.DataFrame) -> pd.DataFrame:
+    """Each game's latest report issued before its information cut-off (cutoffs: game_id, known_before); a report
+    is a full snapshot of the listed players."""
     if report.empty:
         return pd.DataFrame(columns=["game_id", "team", "player_lookup", "injury_status", "reason"])
-    issued = (pd.to_datetime(report["report_date"]) + pd.to_timedelta(report["report_hour"].astype("int64"), unit="h"))
-    report = report.assign(issued_utc=issued.dt.tz_localize("America/New_York").dt.tz_convert("UTC").to_numpy())
-    report = report.merge(games[["game_id", "tipoff_utc"]], on="game_id")
-    report = report[report["issued_utc"] < report["tipoff_utc"]]
+    report = report.assign(issued_utc=report_issued_at(report).to_numpy())
+    report = report.merge(cutoffs[["game_id", "known_before"]], on="game_id")
+    report = report[report["issued_utc"] < report["known_before"]]
     latest = report.groupby("game_id")["issued_utc"].transform("max")
     return report[report["issued_utc"] == latest][["game_id", "team", "player_lookup", "injury_status", "reason"]]
 
@@ -40,12 +43,16 @@ def upcoming_team_game_context(
     game_lines: pd.DataFrame,
     injury_report: pd.DataFrame,
     injury_report_exists: bool,
+    as_of: pd.Timestamp | None,
+    lead: pd.Timedelta,
 ) -> pd.DataFrame:
-    """One row per team per scheduled competitive game in `schedule`; history = team_offense rows before it."""
+    """One row per team per scheduled competitive game in `schedule`; history = team_offense rows before it;
+    pre-game snapshots as known at each game's cut-off (nba_assets.pregame, from `as_of` and `lead`)."""
     games = scheduled_games(schedule)
     if games.empty:
         return UPCOMING_TEAM_GAME_CONTEXT.empty()
-    targets = with_season_start(team_games(games), calendar)
+    cutoffs = game_cutoffs(games, as_of, lead)
+    targets = with_season_start(team_games(games), calendar).merge(cutoffs[["game_id", "known_before"]], on="game_id")
     history = GameHistory.build(_with_streaks(team_history), "team_abbr")
     start, end = history.bounds(targets, as_of="game_date", floor="season_start")
     season = window_stats(history, start, end, ["win_flag"])
@@ -71,7 +78,7 @@ def upcoming_team_game_context(
     else:
         targets["pregame_roster_source"] = np.where(has_previous_any(history, targets), RECENT_APPEARANCES, None)
 
-    lines = select_game_lines(game_lines, games)
+    lines = select_game_lines(game_lines, games, cutoffs)
     targets = targets.merge(lines, on="game_id", how="left")
     sign = np.where(targets["home_game"], 1.0, -1.0)
     targets["game_spread"] = targets["home_spread"] * sign
@@ -80,7 +87,7 @@ def upcoming_team_game_context(
     targets["total_movement"] = targets["game_total"] - targets["game_total_opening"]
     targets["lines_bookmaker_count"] = pd.to_numeric(targets["lines_bookmaker_count"]).fillna(0)
 
-    report = pregame_injury_report(injury_report, games)
+    report = pregame_injury_report(injury_report, cutoffs)
     reported_games = set(report["game_id"])
     counts = report.assign(
         out=report["injury_status"].eq("out"), questionable=report["injury_status"].isin(["questionable", "doubtful"])
@@ -100,11 +107,13 @@ def has_previous_any(history: GameHistory, targets: pd.DataFrame) -> np.ndarray:
 
 
 def _latest_roster_snapshot(teams: pd.DataFrame, rosters: pd.DataFrame) -> pd.Series:
-    """Each team-game's latest roster snapshot date on or before the game date (snapshots precede tip-off)."""
-    snapshots = rosters[["roster_date", "team_abbr"]].drop_duplicates().sort_values("roster_date")
-    ordered = teams[["game_date", "team_abbr"]].reset_index().sort_values("game_date")
-    latest = pd.merge_asof(ordered, snapshots.rename(columns={"roster_date": "snapshot_date"}), left_on="game_date",
-                           right_on="snapshot_date", by="team_abbr", direction="backward")
+    """Each team-game's latest roster snapshot date known before its information cut-off (teams: team_abbr,
+    known_before)."""
+    snapshots = rosters[["roster_date", "team_abbr"]].drop_duplicates()
+    snapshots = snapshots.assign(known_at=roster_known_at(snapshots).to_numpy()).sort_values("known_at")
+    ordered = teams[["known_before", "team_abbr"]].reset_index().sort_values("known_before")
+    latest = pd.merge_asof(ordered, snapshots.rename(columns={"roster_date": "snapshot_date"}), left_on="known_before",
+                           right_on="known_at", by="team_abbr", direction="backward", allow_exact_matches=False)
     return latest.set_index("index")["snapshot_date"].reindex(teams.index)
 
 
@@ -134,15 +143,16 @@ def _travel_miles(targets: pd.DataFrame, previous: pd.DataFrame, has_previous: n
 
 
 def pregame_rosters(
-    games: pd.DataFrame, rosters: pd.DataFrame | None, player_history: pd.DataFrame, team_history: pd.DataFrame
+    games: pd.DataFrame, cutoffs: pd.DataFrame, rosters: pd.DataFrame | None, player_history: pd.DataFrame,
+    team_history: pd.DataFrame,
 ) -> pd.DataFrame:
     """(game_id, team_abbr, player_lookup, roster_source, player_full_name) for each scheduled team-game.
 
-    With roster snapshots: each team's latest snapshot dated on or before the game date (snapshots are taken
-    before tip-off). Without: players whose latest appearance before the game was for the team, within the
-    team's last 10 games.
+    With roster snapshots: each team's latest snapshot known before the game's information cut-off. Without:
+    players whose latest appearance before the game was for the team, within the team's last 10 games.
     """
-    teams = team_games(games)[["game_id", "game_date", "season_year", "team_abbr"]]
+    teams = team_games(games)[["game_id", "game_date", "season_year", "team_abbr"]].merge(
+        cutoffs[["game_id", "known_before"]], on="game_id")
     names = (player_history.sort_values("game_date").groupby("player_lookup")["player_full_name"].last())
     if rosters is not None:
         latest = teams.assign(snapshot_date=_latest_roster_snapshot(teams, rosters))
@@ -188,21 +198,25 @@ def upcoming_player_game_context(
     props: pd.DataFrame,
     injury_report: pd.DataFrame,
     injury_report_exists: bool,
+    as_of: pd.Timestamp | None,
+    lead: pd.Timedelta,
 ) -> pd.DataFrame:
     """One row per rostered player per scheduled competitive game in `schedule`.
 
     player_history / team_history / defense_history: player_game_summary, team_offense and team_defense rows
-    of earlier days (rows on or after a target's date are never used for it).
+    of earlier days (rows on or after a target's date are never used for it); rosters, props and the injury
+    report as known at each game's cut-off (nba_assets.pregame, from `as_of` and `lead`).
     """
     games = scheduled_games(schedule)
     if games.empty:
         return UPCOMING_PLAYER_GAME_CONTEXT.empty()
-    roster = pregame_rosters(games, rosters, player_history, team_history)
+    cutoffs = game_cutoffs(games, as_of, lead)
+    roster = pregame_rosters(games, cutoffs, rosters, player_history, team_history)
     teams = team_games(games)[["game_id", "game_date", "season_year", "season_phase", "team_abbr", "opponent_team_abbr",
                                "home_game", "tipoff_utc"]]
     targets = with_season_start(roster.merge(teams, on=["game_id", "team_abbr"]), calendar)
 
-    report = pregame_injury_report(injury_report, games)
+    report = pregame_injury_report(injury_report, cutoffs)
     targets = targets.merge(
         report.rename(columns={"team": "team_abbr", "reason": "injury_reason"}), on=["game_id", "team_abbr", "player_lookup"], how="left"
     )
@@ -213,17 +227,18 @@ def upcoming_player_game_context(
     played = player_history[player_history["is_active"]]
     history = GameHistory.build(played.assign(b2b=_second_of_back_to_back(played)), "player_lookup")
     targets = pd.concat([targets, _player_form(history, targets)], axis=1)
-    targets = _attach_prop_lines(targets, props, games, history)
+    targets = _attach_prop_lines(targets, props, cutoffs, history)
     targets = _attach_team_form(targets, team_history, defense_history)
     targets = targets.merge(team_context[["game_id", "team_abbr", "game_spread", "game_total"]], on=["game_id", "team_abbr"], how="left")
     targets = _attach_teammates_out(targets, played)
     return UPCOMING_PLAYER_GAME_CONTEXT.conform(targets[UPCOMING_PLAYER_GAME_CONTEXT.column_names])
 
 
-def unrostered_prop_players(props: pd.DataFrame, schedule: pd.DataFrame, context: pd.DataFrame) -> pd.DataFrame:
+def unrostered_prop_players(props: pd.DataFrame, schedule: pd.DataFrame, context: pd.DataFrame,
+                            as_of: pd.Timestamp | None, lead: pd.Timedelta) -> pd.DataFrame:
     """Players with a pre-game prop line but no row in the day's upcoming context (on no pre-game roster of a
     team playing): their lines cannot be used, so they are reported rather than dropped unseen."""
-    lines = select_prop_lines(props, scheduled_games(schedule)[["game_id", "tipoff_utc"]])
+    lines = select_prop_lines(props, game_cutoffs(scheduled_games(schedule), as_of, lead))
     rostered = context[["game_date", "player_lookup"]].assign(rostered=True)
     marked = lines.merge(rostered, on=["game_date", "player_lookup"], how="left")
     return marked.loc[marked["rostered"].isna(), ["game_date", "player_lookup", "line_bookmaker", "current_points_line"]]
@@ -265,8 +280,8 @@ def _player_form(history: GameHistory, targets: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _attach_prop_lines(targets: pd.DataFrame, props: pd.DataFrame, games: pd.DataFrame, history: GameHistory) -> pd.DataFrame:
-    lines = select_prop_lines(props, games[["game_id", "tipoff_utc"]])
+def _attach_prop_lines(targets: pd.DataFrame, props: pd.DataFrame, cutoffs: pd.DataFrame, history: GameHistory) -> pd.DataFrame:
+    lines = select_prop_lines(props, cutoffs)
     out = targets.merge(lines, on=["game_date", "player_lookup"], how="left")
     out["has_prop_line"] = out["current_points_line"].notna()
     out["line_movement"] = out["current_points_line"] - out["opening_points_line"]

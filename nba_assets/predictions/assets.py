@@ -1,28 +1,39 @@
-"""Prediction assets: the walk-forward model, the five systems' predictions, and grading."""
+"""Prediction assets: the walk-forward model, the five systems' predictions, their live publications, and grading."""
 
 import json
 
 import dagster as dg
 import pandas as pd
 
+from nba_assets import settings
 from nba_assets.checks.daily import DailyChecks
-from nba_assets.partitions import HISTORY_DAYS
-from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY
+from nba_assets.clock import Clock
+from nba_assets.partitions import HISTORY_DAYS, game_days
+from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, UPCOMING_PLAYER_GAME_CONTEXT, UPCOMING_TEAM_GAME_CONTEXT
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE
+from nba_assets.pregame import TRIGGER_TAG, is_live, reconstruction_lead, run_as_of
 from nba_assets.predictions import grading
 from nba_assets.predictions.model import train_models, training_cutoffs, training_rows
 from nba_assets.predictions.predict import build_predictions
+from nba_assets.predictions.publications import day_picks, picks_of_record, publication_rows
 from nba_assets.predictions.similarity import LOOKBACK_DAYS
+from nba_assets.predictions.slate import DEFAULT_SYSTEM, build_slate, load_slate_inputs, slate_markdown
 from nba_assets.predictions.tables import (
+    DATASET,
+    CHANGED,
+    NEW,
+    PICK_PUBLICATIONS,
     PLAYER_PROP_PREDICTIONS,
     POINTS_MODEL,
     PREDICTION_ACCURACY,
     SYSTEM_DAILY_PERFORMANCE,
     SYSTEM_IDS,
+    WITHDRAWN,
 )
 from nba_assets.raw.resource import RawSourceResource, raw_key
+from nba_assets.storage.ledger import Ledger
 from nba_assets.storage.warehouse import Warehouse
-from nba_assets.table_asset import history, rows_per_day, same_day, table_asset, window_dates
+from nba_assets.table_asset import WAREHOUSE_POOL, history, rows_per_day, same_day, table_asset, window_dates
 
 GROUP = "predictions"
 ALL_HISTORY_DAYS = 3650  # a model trains on every earlier day of the data
@@ -103,9 +114,65 @@ def player_prop_predictions(context: dg.AssetExecutionContext, features: pd.Data
         frame, ({day: n * len(SYSTEM_IDS) for day, n in candidates.items()}, "feature-store candidates x 5 systems")).results()
 
 
-@table_asset(PREDICTION_ACCURACY, group=GROUP,
+@dg.asset(
+    key=PICK_PUBLICATIONS.asset_key,
+    group_name=GROUP,
+    partitions_def=game_days,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    ins={"predictions": same_day(PLAYER_PROP_PREDICTIONS), "player_context": same_day(UPCOMING_PLAYER_GAME_CONTEXT),
+         "team_context": same_day(UPCOMING_TEAM_GAME_CONTEXT), "features": same_day(ML_FEATURE_STORE)},
+    description=PICK_PUBLICATIONS.description,
+    kinds={"pandas", settings.storage_backend()},
+    metadata={"partition_expr": PICK_PUBLICATIONS.date_column,
+              "dagster/column_schema": PICK_PUBLICATIONS.dagster_column_schema(),
+              "dagster/table_name": PICK_PUBLICATIONS.qualified_name, "key": ", ".join(PICK_PUBLICATIONS.key)},
+)
+def pick_publications(context: dg.AssetExecutionContext, ledger: Ledger, warehouse: Warehouse, clock: Clock,
+                      predictions: pd.DataFrame, player_context: pd.DataFrame, team_context: pd.DataFrame,
+                      features: pd.DataFrame) -> dg.MaterializeResult:
+    """A live pre-game run (the pregame sensor's, one day) appends what changed on the day's board of games not
+    yet started; any other run (a backfill, a rebuild) publishes nothing: the ledger is never rewritten, and the
+    day's as-of reconstruction is in player_prop_predictions."""
+    tags = context.run.tags
+    ledger.append(PICK_PUBLICATIONS, PICK_PUBLICATIONS.empty())  # the ledger exists, as declared (drift is refused)
+    if not is_live(tags) or len(context.partition_keys) != 1:
+        return dg.MaterializeResult(metadata={"published": False, "why": "not a live pre-game run: nothing is published "
+                                              "(the as-of reconstruction is in player_prop_predictions)"})
+    day = pd.Timestamp(context.partition_key)
+    status = context.instance.get_status_by_partition(PLAYER_PROP_PREDICTIONS.asset_key, [context.partition_key], game_days)
+    if (status or {}).get(context.partition_key) != dg.AssetPartitionStatus.MATERIALIZED:
+        return dg.MaterializeResult(metadata={"published": False, "why": "the day's predictions are not published "
+                                              "(quarantined or failed): the previous publication stands"})
+    now, as_of = clock.now(), run_as_of(tags)
+    picks = day_picks(predictions, player_context, team_context, features, as_of, reconstruction_lead())
+    previous = warehouse.read_table(PICK_PUBLICATIONS, day.date(), (day + pd.Timedelta(days=1)).date())
+    rows = publication_rows(picks, previous, now, as_of, tags.get(TRIGGER_TAG, "run started by hand"), context.run.run_id)
+    open_games = int(picks.loc[picks["tipoff_utc"] > now, "game_id"].nunique())
+    if rows.empty:
+        return dg.MaterializeResult(metadata={"published": False, "open_games": open_games,
+                                              "why": "no pick changed since the day's previous publication"})
+    added = ledger.append(PICK_PUBLICATIONS, rows)
+    counts = rows["change"].value_counts()
+    return dg.MaterializeResult(metadata={
+        "published": True, "publication_id": rows["publication_id"].iloc[0], "published_at": now.isoformat(),
+        "information_as_of": as_of.isoformat(), "trigger": tags.get(TRIGGER_TAG, ""), "rows_added": added,
+        "open_games": open_games, "frozen_games": int(picks["game_id"].nunique()) - open_games,
+        **{change.lower(): int(counts.get(change, 0)) for change in (NEW, CHANGED, WITHDRAWN)}})
+
+
+def _ledger_days(warehouse: Warehouse, context: dg.AssetExecutionContext) -> pd.DataFrame:
+    start, end = window_dates(context)
+    return warehouse.read_table(PICK_PUBLICATIONS, start, end)
+
+
+@table_asset(PREDICTION_ACCURACY, group=GROUP, deps=[PICK_PUBLICATIONS.asset_key],
              ins={"predictions": same_day(PLAYER_PROP_PREDICTIONS), "players": same_day(PLAYER_GAME_SUMMARY)})
-def prediction_accuracy(context: dg.AssetExecutionContext, predictions: pd.DataFrame, players: pd.DataFrame):
+def prediction_accuracy(context: dg.AssetExecutionContext, warehouse: Warehouse, predictions: pd.DataFrame,
+                        players: pd.DataFrame):
+    """Grades each game's picks of record: its last live publication before tip-off, or, never published live, the
+    as-of reconstruction in player_prop_predictions (predictions.publications)."""
+    predictions = picks_of_record(_ledger_days(warehouse, context), predictions)
     frame = grading.prediction_accuracy(predictions, players)
     _per_day(context, frame, "game_date", lambda rows: {"voided": int(rows["is_voided"].sum()),
                                                         "graded_bets": int(rows["is_graded_bet"].sum())})
@@ -138,4 +205,35 @@ def system_daily_performance(context: dg.AssetExecutionContext, accuracy: pd.Dat
         frame, (systems_per_day, "systems graded that day")).results()
 
 
-PREDICTION_ASSETS = [points_model, player_prop_predictions, prediction_accuracy, system_daily_performance]
+@dg.asset(
+    key=dg.AssetKey([DATASET, "pick_slate"]),
+    group_name=GROUP,
+    partitions_def=game_days,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+    deps=[PICK_PUBLICATIONS.asset_key, PREDICTION_ACCURACY.asset_key, SYSTEM_DAILY_PERFORMANCE.asset_key],
+    description=f"The day's slate for people ({DEFAULT_SYSTEM}), as `nba-assets picks` prints it: each lined player's "
+    "pick of record sorted by edge, what was left out and why, and once games are Final the results and the day's "
+    "graded record. Rendered after every pre-game publication and after the day's grading; no table.",
+    kinds={"markdown"},
+)
+def pick_slate(context: dg.AssetExecutionContext, warehouse: Warehouse, raw: RawSourceResource) -> dg.MaterializeResult:
+    start, end = window_dates(context)
+    inputs = load_slate_inputs(warehouse, raw, start, end)
+    for key in context.partition_keys:
+        slate = build_slate(inputs, pd.Timestamp(key).date())
+        record, source = slate["record"], slate["source"]
+        context.add_asset_metadata({
+            "slate": dg.MetadataValue.md(slate_markdown(slate)),
+            "picks": len(slate["picks"]),
+            "bets": record["bets"],
+            "record": f"{record['wins']}-{record['losses']}-{record['pushes']}",
+            **({"hit_rate": record["hit_rate"]} if record["hit_rate"] is not None else {}),
+            "live_publications": source["live_publications"],
+            "reconstructed_games": source["reconstructed_games"],
+        }, partition_key=key)
+    return dg.MaterializeResult()
+
+
+PREDICTION_ASSETS = [points_model, player_prop_predictions, pick_publications, prediction_accuracy, system_daily_performance,
+                     pick_slate]

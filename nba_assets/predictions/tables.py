@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TableSchema, col
+from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TIMESTAMP, TableSchema, col
 
 DATASET = "nba_predictions"
 
@@ -119,6 +119,8 @@ PREDICTION_ACCURACY = TableSchema(
         col("void_reason", STRING, "dnp_injury_confirmed / dnp_late_scratch / dnp_unknown"),
         col("confidence_score", FLOAT64),
         col("confidence_decile", INT64, "1-10"),
+        col("published_at", TIMESTAMP, "the live publication graded: the pick's last before its game's tip-off; NULL = "
+            "no live publication of the game, the as-of reconstruction in player_prop_predictions is graded"),
     ),
 )
 
@@ -147,5 +149,39 @@ SYSTEM_DAILY_PERFORMANCE = TableSchema(
         col("under_hit_rate", FLOAT64, unit="fraction"),
         col("avg_confidence", FLOAT64),
         col("high_confidence_hit_rate", FLOAT64, "bets with confidence ≥ 70", unit="fraction"),
+    ),
+)
+
+# What a published pick states, as player_prop_predictions declares it (same names and types).
+PICK_COLUMNS = ("prediction_id", "game_date", "system_id", "player_lookup", "game_id", "team_abbr", "opponent_team_abbr",
+                "season_year", "predicted_points", "confidence_score", "recommendation", "line_value", "line_source",
+                "line_bookmaker", "has_prop_line", "line_margin", "model_id", "feature_quality_score", "is_quality_ready",
+                "injury_status_at_prediction", "warnings")
+NEW, CHANGED, WITHDRAWN = "NEW", "CHANGED", "WITHDRAWN"
+
+PICK_PUBLICATIONS = TableSchema(
+    dataset=DATASET,
+    name="pick_publications",
+    date_column="game_date",
+    key=("publication_id", "prediction_id"),
+    description="Every live publication of a day's picks, kept forever: appended by live pre-game runs only (never by "
+    "a rerun or a backfill), never updated or deleted. A publication holds one row per pick of a game not yet "
+    "started that is new, changed or withdrawn since the day's previous publication, with the line snapshot it "
+    "used, the model and the feature version; the slate at a moment is each pick's latest row before it.",
+    columns=(
+        col("publication_id", STRING, "{game_date}@{published_at, UTC}", nullable=False),
+        col("published_at", TIMESTAMP, "UTC; always before the pick's tip-off", nullable=False),
+        col("information_as_of", TIMESTAMP, "the live run's moment: every pre-game input it used was known before it",
+            nullable=False),
+        col("change", STRING, "NEW / CHANGED / WITHDRAWN against the day's previous publications", nullable=False),
+        col("trigger", STRING, "what started the run (first publication, lines moved, injury report changed, ...)",
+            nullable=False),
+        col("run_id", STRING, nullable=False),
+        col("tipoff_utc", TIMESTAMP, "scheduled tip-off (12:00 US Eastern when the schedule has none)", nullable=False),
+        *(c for c in PLAYER_PROP_PREDICTIONS.columns if c.name in PICK_COLUMNS),
+        col("line_snapshot_timestamp", TIMESTAMP, "the prop snapshot the line was taken from (UTC)"),
+        col("feature_version", STRING, nullable=False),
+        col("window_complete", BOOL, "the player's last-10 window held every game the schedule has: FALSE = built from "
+            "incomplete history", nullable=False),
     ),
 )

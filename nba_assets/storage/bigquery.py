@@ -50,6 +50,7 @@ from nba_assets.storage.schema import (
     drift_message,
     registered,
 )
+from nba_assets.storage.ledger import Ledger
 from nba_assets.storage.warehouse import Warehouse
 
 DEFAULT_JOB_TIMEOUT_SECONDS = 900.0
@@ -257,6 +258,26 @@ class WarehouseTables:
         finally:
             self.jobs.client.delete_table(staging, not_found_ok=True)
 
+    def append(self, table: TableSchema, frame: pd.DataFrame) -> int:
+        """Adds the rows of `frame` whose key is not stored yet (storage.ledger), in one MERGE: atomic, and a re-run
+        after an ambiguous error adds nothing twice. Returns how many rows were added."""
+        self.ensure_table(table)
+        target = self.table_id(table)
+        staging = f"{target}__staging_{uuid.uuid4().hex[:12]}"
+        staging_table = bigquery.Table(staging, schema=bigquery_schema(table))
+        staging_table.expires = dt.datetime.now(dt.UTC) + STAGING_TABLE_LIFETIME
+        self.jobs.client.create_table(staging_table)
+        try:
+            self.jobs.load(arrow_rows(table, frame), staging, bigquery_schema(table))
+            columns = ", ".join(f"`{c}`" for c in table.column_names)
+            staged = ", ".join(f"source.`{c}`" for c in table.column_names)
+            same_key = " AND ".join(f"target.`{k}` = source.`{k}`" for k in table.key)
+            result = self.jobs.query(f"MERGE `{target}` AS target USING `{staging}` AS source ON {same_key} "
+                                     f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({staged})")
+            return int(result.num_dml_affected_rows or 0)
+        finally:
+            self.jobs.client.delete_table(staging, not_found_ok=True)
+
 
 def drift(table: TableSchema, stored: bigquery.Table) -> list[str]:
     """How the stored table differs from the declaration: columns, types and order, modes (each NULLABLE), and
@@ -373,6 +394,21 @@ class WarehouseBigQueryIOManager(BigQueryPandasIOManager):
             default_load_type=self.default_load_type(),
             io_manager_name="WarehouseBigQueryIOManager",
         )
+
+
+class BigQueryLedger(Ledger):
+    """Appends to the append-only tables in BigQuery (storage.ledger), like DuckDBLedger."""
+
+    project: str
+    location: str | None = None
+    api_endpoint: str | None = None
+    dataset_suffix: str = ""
+    timeout: float = DEFAULT_JOB_TIMEOUT_SECONDS
+    retry_deadline: float = DEFAULT_RETRY_DEADLINE_SECONDS
+
+    def append(self, table: TableSchema, frame: pd.DataFrame) -> int:
+        jobs = BigQueryJobs(self.project, self.location, self.api_endpoint, self.timeout, self.retry_deadline)
+        return WarehouseTables(jobs, self.project, self.dataset_suffix).append(table, table.conform(frame))
 
 
 class BigQueryWarehouse(Warehouse):

@@ -1,0 +1,50 @@
+"""Append-only tables: rows are added, never replaced or deleted (the pick publications).
+
+Every other table is replaced per partition by its asset. A ledger is written only through `append`, which adds
+the rows whose key is not stored yet, in one transaction: a retried step adds nothing twice, and nothing already
+stored changes. The table is created from its declaration and a drifted one is refused, as for every table.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+
+from nba_assets.storage.duckdb import connect_with_retry
+from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, TableSchema
+
+
+class Ledger(dg.ConfigurableResource):
+    """Appends to append-only tables, whichever database holds the warehouse (BigQuery in storage.bigquery)."""
+
+    def append(self, table: TableSchema, frame: pd.DataFrame) -> int:
+        """Adds the rows whose key is not stored yet; returns how many were added."""
+        raise NotImplementedError
+
+
+class DuckDBLedger(Ledger):
+    database: str
+
+    def append(self, table: TableSchema, frame: pd.DataFrame) -> int:
+        rows = table.conform(frame)
+        conn = connect_with_retry(self.database)
+        try:
+            conn.execute("BEGIN TRANSACTION")
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {table.dataset}")
+            conn.execute(table.duckdb_ddl())
+            stored = conn.execute(f"DESCRIBE {table.qualified_name}").fetchall()
+            table.refuse_drift(f"{table.qualified_name} in {self.database}", [(name, kind) for name, kind, *_ in stored],
+                               DECLARED_BY_DUCKDB_TYPE)
+            conn.register("appended_rows", rows)
+            same_key = " AND ".join(f'stored."{k}" = appended."{k}"' for k in table.key)
+            added = conn.execute(
+                f"INSERT INTO {table.qualified_name} BY NAME SELECT * FROM appended_rows AS appended "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table.qualified_name} AS stored WHERE {same_key})").fetchone()[0]
+            conn.unregister("appended_rows")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+        return int(added)
