@@ -11,6 +11,7 @@ from nba_assets.predictions.publications import LIVE, RECONSTRUCTION, picks_of_r
 from nba_assets.predictions.tables import CHANGED, NEW, PICK_COLUMNS, PICK_PUBLICATIONS, PLAYER_PROP_PREDICTIONS, WITHDRAWN
 from nba_assets.storage.ledger import DuckDBLedger
 from nba_assets.storage.schema import SchemaDriftError
+from nba_assets_tests.backends import bigquery_backend, bigquery_settings, duckdb_backend  # noqa: F401 (fixtures)
 
 DAY = pd.Timestamp("2025-12-30")
 EARLY, LATE = "g_early", "g_late"  # tip-offs 19:00 and 22:00 US Eastern
@@ -119,3 +120,18 @@ def test_ledger_appends_once_and_never_rewrites(tmp_path):
     conn.close()
     with pytest.raises(SchemaDriftError, match="column predicted_points: stored BIGINT, declared FLOAT64"):
         ledger.append(PICK_PUBLICATIONS, publish(first, [pick("tatum", EARLY, 30.0)], "2025-12-30 20:00"))
+
+
+@pytest.mark.parametrize("storage", ["duckdb", pytest.param("bigquery", marks=pytest.mark.emulator)])
+def test_the_ledger_is_append_only_on_both_storages(storage, request):
+    backend = request.getfixturevalue(f"{storage}_backend")
+    ledger, warehouse = backend.resources["ledger"], backend.resources["warehouse"]
+    first = publish(PICK_PUBLICATIONS.empty(), [pick("tatum", EARLY, 24.0), pick("brunson", LATE, 27.0)], "2025-12-30 15:00")
+    second = publish(first, [pick("tatum", EARLY, 26.0), pick("brunson", LATE, 27.0)], "2025-12-30 20:00")
+    assert ledger.append(PICK_PUBLICATIONS, first) == 2
+    assert ledger.append(PICK_PUBLICATIONS, pd.concat([first, second])) == 1  # only the new publication's row
+    stored = warehouse.read_table(PICK_PUBLICATIONS, DAY.date(), (DAY + pd.Timedelta(days=1)).date())
+    stored = stored.sort_values(["published_at", "player_lookup"]).reset_index(drop=True)
+    assert stored[["player_lookup", "change", "predicted_points"]].values.tolist() == [
+        ["brunson", NEW, 27.0], ["tatum", NEW, 24.0], ["tatum", CHANGED, 26.0]]
+    assert stored["published_at"].tolist() == [pd.Timestamp("2025-12-30 15:00")] * 2 + [pd.Timestamp("2025-12-30 20:00")]

@@ -272,9 +272,13 @@ class WarehouseTables:
             columns = ", ".join(f"`{c}`" for c in table.column_names)
             staged = ", ".join(f"source.`{c}`" for c in table.column_names)
             same_key = " AND ".join(f"target.`{k}` = source.`{k}`" for k in table.key)
-            result = self.jobs.query(f"MERGE `{target}` AS target USING `{staging}` AS source ON {same_key} "
-                                     f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({staged})")
-            return int(result.num_dml_affected_rows or 0)
+            # counted before the MERGE (the emulator reports no DML row count): a concurrent writer of the same
+            # keys could make it an overcount, never a duplicate row
+            new_rows = self.jobs.frame(f"SELECT COUNT(*) AS n FROM `{staging}` AS source WHERE NOT EXISTS "
+                                       f"(SELECT 1 FROM `{target}` AS target WHERE {same_key})")["n"].iloc[0]
+            self.jobs.query(f"MERGE `{target}` AS target USING `{staging}` AS source ON {same_key} "
+                            f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({staged})")
+            return int(new_rows)
         finally:
             self.jobs.client.delete_table(staging, not_found_ok=True)
 
