@@ -281,6 +281,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_picks(args: argparse.Namespace) -> int:
+    """The day's slate: picks of record sorted by edge, what was left out and why, the graded record."""
+    from nba_assets.partitions import TIMEZONE
+    from nba_assets.predictions.slate import build_slate, format_slate, load_slate_inputs
+    from nba_assets.resources import resources_from_environment
+
+    resources = resources_from_environment()
+    day = args.date or dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    inputs = load_slate_inputs(resources["warehouse"], resources["raw"], day, day + dt.timedelta(days=1))
+    slate = build_slate(inputs, day, args.system, args.min_edge)
+    print(json.dumps(slate, indent=2) if args.json else format_slate(slate))
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from nba_assets.docs import write_docs
 
@@ -322,6 +336,15 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--only-table", action="store_true", help="recompute the table alone, not its downstream tables")
     rebuild.add_argument("--force", action="store_true", help="rebuild even when the stored table matches its declaration")
     rebuild.set_defaults(func=cmd_rebuild)
+    from nba_assets.predictions.tables import SLATE_SYSTEM, SYSTEM_IDS
+
+    picks = sub.add_parser("picks", help="the day's slate: each lined player's pick of record sorted by edge, with the line "
+                                         "snapshot, flags and results, what was left out and why, the graded record")
+    picks.add_argument("--date", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default: today, US Eastern)")
+    picks.add_argument("--system", choices=SYSTEM_IDS, default=SLATE_SYSTEM)
+    picks.add_argument("--min-edge", type=float, default=None, help="only picks at least this far from the line (points)")
+    picks.add_argument("--json", action="store_true")
+    picks.set_defaults(func=cmd_picks)
     docs = sub.add_parser("docs", help="regenerate docs/raw-contract.md, features.md and schemas.md from the code")
     docs.set_defaults(func=cmd_docs)
     return parser

@@ -17,7 +17,7 @@ from nba_assets.predictions.model import train_models, training_cutoffs, trainin
 from nba_assets.predictions.predict import build_predictions
 from nba_assets.predictions.publications import day_picks, picks_of_record, publication_rows
 from nba_assets.predictions.similarity import LOOKBACK_DAYS
-from nba_assets.predictions.slate import DEFAULT_SYSTEM, build_slate, load_slate_inputs, slate_markdown
+from nba_assets.predictions.slate import build_slate, load_slate_inputs, slate_markdown
 from nba_assets.predictions.tables import (
     DATASET,
     CHANGED,
@@ -26,6 +26,7 @@ from nba_assets.predictions.tables import (
     PLAYER_PROP_PREDICTIONS,
     POINTS_MODEL,
     PREDICTION_ACCURACY,
+    SLATE_SYSTEM,
     SYSTEM_DAILY_PERFORMANCE,
     SYSTEM_IDS,
     WITHDRAWN,
@@ -212,7 +213,7 @@ def system_daily_performance(context: dg.AssetExecutionContext, accuracy: pd.Dat
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     deps=[PICK_PUBLICATIONS.asset_key, PREDICTION_ACCURACY.asset_key, SYSTEM_DAILY_PERFORMANCE.asset_key],
-    description=f"The day's slate for people ({DEFAULT_SYSTEM}), as `nba-assets picks` prints it: each lined player's "
+    description=f"The day's slate for people ({SLATE_SYSTEM}), as `nba-assets picks` prints it: each lined player's "
     "pick of record sorted by edge, what was left out and why, and once games are Final the results and the day's "
     "graded record. Rendered after every pre-game publication and after the day's grading; no table.",
     kinds={"markdown"},

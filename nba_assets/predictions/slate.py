@@ -32,11 +32,11 @@ from nba_assets.predictions.tables import (
     PICK_PUBLICATIONS,
     PLAYER_PROP_PREDICTIONS,
     PREDICTION_ACCURACY,
+    SLATE_SYSTEM,
     UNDER,
     WITHDRAWN,
 )
 
-DEFAULT_SYSTEM = "ensemble_v1"
 SHOWN_INJURY_STATUSES = ("probable", "questionable", "doubtful", "out")
 
 
@@ -105,7 +105,7 @@ def _matchups(schedule: pd.DataFrame) -> dict[str, str]:
     return {row.game_id: f"{row.away_team_tricode} @ {row.home_team_tricode}" for row in schedule.itertuples()}
 
 
-def build_slate(inputs: SlateInputs, day: dt.date, system: str = DEFAULT_SYSTEM, min_edge: float | None = None) -> dict:
+def build_slate(inputs: SlateInputs, day: dt.date, system: str = SLATE_SYSTEM, min_edge: float | None = None) -> dict:
     """The slate of `day` for `system` as a JSON-ready dict (the shape `nba-assets picks --json` prints)."""
     stamp = pd.Timestamp(day)
     rows = inputs.day(stamp)

@@ -7,6 +7,7 @@ from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TIMEST
 DATASET = "nba_predictions"
 
 SYSTEM_IDS = ("moving_average_baseline_v1", "zone_matchup_v1", "similarity_balanced_v1", "xgboost_v1", "ensemble_v1")
+SLATE_SYSTEM = "ensemble_v1"  # the system the slate shows unless another is asked for
 OVER, UNDER, PASS, NO_LINE = "OVER", "UNDER", "PASS", "NO_LINE"
 ACTUAL_PROP, ESTIMATED_AVG = "ACTUAL_PROP", "ESTIMATED_AVG"
 
