@@ -200,6 +200,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     defs, _ = _backfill_job_defs()
     table = table_named(defs, args.table)
+    if table.append_only:
+        print(f"{table.qualified_name} is append-only: its rows are what was published, which no run can recompute. "
+              "Change its schema by copying its rows into the new declaration (docs/operations.md, \"Schema changes\").",
+              file=sys.stderr)
+        return 2
     resources = resources_from_environment()
     warehouse, raw = resources["warehouse"], resources["raw"]
     problems = warehouse.drift(table)

@@ -20,7 +20,7 @@ from nba_assets.storage.schema import SchemaMismatchError, TableSchema, register
 def table_named(defs: dg.Definitions, name: str) -> TableSchema:
     """The table asset of `defs` named `dataset.table` or by its bare name."""
     tables = [registered(*node.key.path) for node in defs.get_repository_def().asset_graph.asset_nodes
-              if node.is_materializable]
+              if node.is_materializable and "dagster/table_name" in node.metadata]
     matches = [t for t in tables if name in (t.qualified_name, t.name)]
     if len(matches) != 1:
         known = ", ".join(sorted(t.qualified_name for t in tables))

@@ -245,6 +245,7 @@ def main() -> None:  # pragma: no cover - a developer's view of the same replay
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     league = play_league()
+    (folder / "dagster_home").mkdir(exist_ok=True)
     with dg.instance_for_test(temp_dir=str(folder / "dagster_home")) as instance:
         week_lines = league.as_of(None)["odds_api_player_points_props"]
         scorers = set(week_lines.loc[week_lines["game_date"].isin(WEEK[3:]), "player_lookup"])

@@ -135,3 +135,10 @@ def test_the_ledger_is_append_only_on_both_storages(storage, request):
     assert stored[["player_lookup", "change", "predicted_points"]].values.tolist() == [
         ["brunson", NEW, 27.0], ["tatum", NEW, 24.0], ["tatum", CHANGED, 26.0]]
     assert stored["published_at"].tolist() == [pd.Timestamp("2025-12-30 15:00")] * 2 + [pd.Timestamp("2025-12-30 20:00")]
+
+
+def test_the_ledger_is_never_rebuilt(capsys):
+    from nba_assets import cli
+
+    assert cli.main(["rebuild", "--table", "nba_predictions.pick_publications"]) == 2
+    assert "is append-only: its rows are what was published" in capsys.readouterr().err

@@ -169,6 +169,7 @@ PICK_PUBLICATIONS = TableSchema(
     "a rerun or a backfill), never updated or deleted. A publication holds one row per pick of a game not yet "
     "started that is new, changed or withdrawn since the day's previous publication, with the line snapshot it "
     "used, the model and the feature version; the slate at a moment is each pick's latest row before it.",
+    append_only=True,
     columns=(
         col("publication_id", STRING, "{game_date}@{published_at, UTC}", nullable=False),
         col("published_at", TIMESTAMP, "UTC; always before the pick's tip-off", nullable=False),

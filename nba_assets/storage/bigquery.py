@@ -50,7 +50,7 @@ from nba_assets.storage.schema import (
     drift_message,
     registered,
 )
-from nba_assets.storage.ledger import Ledger
+from nba_assets.storage.ledger import Ledger, appendable
 from nba_assets.storage.warehouse import Warehouse
 
 DEFAULT_JOB_TIMEOUT_SECONDS = 900.0
@@ -412,7 +412,7 @@ class BigQueryLedger(Ledger):
 
     def append(self, table: TableSchema, frame: pd.DataFrame) -> int:
         jobs = BigQueryJobs(self.project, self.location, self.api_endpoint, self.timeout, self.retry_deadline)
-        return WarehouseTables(jobs, self.project, self.dataset_suffix).append(table, table.conform(frame))
+        return WarehouseTables(jobs, self.project, self.dataset_suffix).append(table, appendable(table, frame))
 
 
 class BigQueryWarehouse(Warehouse):

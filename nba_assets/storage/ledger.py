@@ -22,11 +22,17 @@ class Ledger(dg.ConfigurableResource):
         raise NotImplementedError
 
 
+def appendable(table: TableSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    if not table.append_only:
+        raise ValueError(f"{table.qualified_name} is not declared append-only: its days are replaced by its asset")
+    return table.conform(frame)
+
+
 class DuckDBLedger(Ledger):
     database: str
 
     def append(self, table: TableSchema, frame: pd.DataFrame) -> int:
-        rows = table.conform(frame)
+        rows = appendable(table, frame)
         conn = connect_with_retry(self.database)
         try:
             conn.execute("BEGIN TRANSACTION")

@@ -54,7 +54,8 @@ def registered(dataset: str, name: str) -> "TableSchema":
 
 @dataclasses.dataclass(frozen=True)
 class TableSchema:
-    """One warehouse table: dataset (= asset key prefix), name, partition date column, key and columns."""
+    """One warehouse table: dataset (= asset key prefix), name, partition date column, key and columns.
+    `append_only`: a ledger (storage.ledger), whose rows are only ever added, never recomputed."""
 
     dataset: str
     name: str
@@ -62,6 +63,7 @@ class TableSchema:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     description: str
+    append_only: bool = False
 
     def __post_init__(self):
         names = [c.name for c in self.columns]
