@@ -10,8 +10,8 @@ from __future__ import annotations
 import dagster as dg
 import pandas as pd
 
-from nba_assets.storage.duckdb import connect_with_retry
 from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, TableSchema
+from nba_assets.storage.warehouse_lock import open_warehouse
 
 
 class Ledger(dg.ConfigurableResource):
@@ -33,24 +33,22 @@ class DuckDBLedger(Ledger):
 
     def append(self, table: TableSchema, frame: pd.DataFrame) -> int:
         rows = appendable(table, frame)
-        conn = connect_with_retry(self.database)
-        try:
+        with open_warehouse(self.database, write=True, purpose=f"append to {table.qualified_name}") as conn:
             conn.execute("BEGIN TRANSACTION")
-            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {table.dataset}")
-            conn.execute(table.duckdb_ddl())
-            stored = conn.execute(f"DESCRIBE {table.qualified_name}").fetchall()
-            table.refuse_drift(f"{table.qualified_name} in {self.database}", [(name, kind) for name, kind, *_ in stored],
-                               DECLARED_BY_DUCKDB_TYPE)
-            conn.register("appended_rows", rows)
-            same_key = " AND ".join(f'stored."{k}" = appended."{k}"' for k in table.key)
-            added = conn.execute(
-                f"INSERT INTO {table.qualified_name} BY NAME SELECT * FROM appended_rows AS appended "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table.qualified_name} AS stored WHERE {same_key})").fetchone()[0]
-            conn.unregister("appended_rows")
+            try:
+                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {table.dataset}")
+                conn.execute(table.duckdb_ddl())
+                stored = conn.execute(f"DESCRIBE {table.qualified_name}").fetchall()
+                table.refuse_drift(f"{table.qualified_name} in {self.database}",
+                                   [(name, kind) for name, kind, *_ in stored], DECLARED_BY_DUCKDB_TYPE)
+                conn.register("appended_rows", rows)
+                same_key = " AND ".join(f'stored."{k}" = appended."{k}"' for k in table.key)
+                added = conn.execute(
+                    f"INSERT INTO {table.qualified_name} BY NAME SELECT * FROM appended_rows AS appended "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM {table.qualified_name} AS stored WHERE {same_key})").fetchone()[0]
+                conn.unregister("appended_rows")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
         return int(added)
