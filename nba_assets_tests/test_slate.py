@@ -51,8 +51,11 @@ def day_folder(tmp_path_factory):
     ledger.append(PICK_PUBLICATIONS, pd.concat([first, second]).assign(line_snapshot_timestamp=lambda f: f["player_lookup"].map(
         {"tatum": pd.Timestamp("2025-12-30 22:00"), "brown": pd.Timestamp("2025-12-30 21:00"),
          "horford": pd.Timestamp("2025-12-30 21:00")})))
-    reconstruction = picks([pick("tatum", EARLY, 99.0, line=27.5), pick("brunson", LATE, 27.0, line=26.5, recommendation="PASS"),
-                            pick("brunson", LATE, 31.0, line=26.5, system="moving_average_baseline_v1")], None)
+    at_golden_state = {"team_abbr": "NYK", "opponent_team_abbr": "GSW"}
+    reconstruction = picks([pick("tatum", EARLY, 99.0, line=27.5),
+                            {**pick("brunson", LATE, 27.0, line=26.5, recommendation="PASS"), **at_golden_state},
+                            {**pick("brunson", LATE, 31.0, line=26.5, system="moving_average_baseline_v1"), **at_golden_state}],
+                           None)
     _put(database, PLAYER_PROP_PREDICTIONS, reconstruction[[c for c in reconstruction.columns if c in PLAYER_PROP_PREDICTIONS.column_names]]
          .assign(quality_tier="gold").to_dict("records"))
     names = {"tatum": "Jayson Tatum", "brown": "Jaylen Brown", "horford": "Al Horford", "brunson": "Jalen Brunson"}
@@ -107,6 +110,7 @@ def test_picks_json_sorted_by_edge_with_sources_flags_results_and_what_was_left_
         "pick_source": "live publication", "published_at": "2025-12-30T23:40:00+00:00", "model_id": "xgboost_v1_20251201",
         "result": {"actual_points": 33, "outcome": "OVER", "result": "correct"}}
     brunson = slate["picks"][2]
+    assert (brunson["team"], brunson["opponent"], brunson["tipoff_et"]) == ("NYK", "GSW", "22:00")
     assert brunson["flags"] == ["incomplete window"] and brunson["result"] is None and brunson["published_at"] is None
     assert (brunson["over_price"], brunson["line_snapshot_at"]) == (-110, "2025-12-31T02:10:00+00:00")
     assert slate["source"] == {"live_publications": 2, "first_published_at": "2025-12-30T22:00:00+00:00",
