@@ -99,6 +99,7 @@ def test_postgres_credentials_come_from_the_environment(instance_config):
     for field in ("hostname", "username", "password", "db_name"):
         assert set(credentials[field]) == {"env"}, field
         assert credentials[field]["env"] in DEPLOYMENT_ENV
+    assert credentials["scheme"] == "postgresql+psycopg2"  # SQLAlchemy 2.1's bare postgresql:// is psycopg 3, not locked
 
 
 def test_run_pods_use_bigquery_and_retries_do_not_multiply(instance_config):
@@ -144,6 +145,7 @@ def test_helm_user_deployment_serves_the_code_location(helm):
 
 def test_helm_postgres_daemon_and_run_launcher(helm):
     assert helm["postgresql"]["enabled"] is False and helm["postgresql"]["postgresqlHost"]
+    assert helm["postgresql"]["postgresqlScheme"] == "postgresql+psycopg2"  # the driver in the lock
     assert helm["global"]["postgresqlSecretName"] and helm["generatePostgresqlPasswordSecret"] is False
     assert helm["dagsterDaemon"]["enabled"]
     assert helm["runLauncher"]["type"] == "K8sRunLauncher"
