@@ -190,7 +190,22 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     print(f"raw source: {raw.source().describe()}")  # before any run: with no source configured, stop here
     print(f"warehouse:  {settings.warehouse_path() if settings.storage_backend() == 'duckdb' else 'BigQuery'}")
     print(f"instance:   {os.environ['DAGSTER_HOME']}")
-    return 1 if _run_season_ranges(*_backfill_job_defs(), start, end, raw) else 0
+    defs, job_name = _backfill_job_defs()
+    failures = _run_season_ranges(defs, job_name, start, end, raw)
+    return 1 if failures or _run_warehouse_checks(defs) else 0
+
+
+def _run_warehouse_checks(defs: dg.Definitions) -> bool:
+    """The warehouse checks once every season is in (schema, keys, coverage, freshness); True if the run failed."""
+    from nba_assets.checks.warehouse import WAREHOUSE_CHECKS_JOB
+
+    print("\nwarehouse checks")
+    with open_instance(settings.dagster_home()) as instance:
+        started = time.perf_counter()
+        result = defs.resolve_job_def(WAREHOUSE_CHECKS_JOB).execute_in_process(
+            instance=instance, run_config={"loggers": {"progress": {}}}, tags=cli_run_tags(), raise_on_error=False)
+    print(f"  run {result.run_id[:8]} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - started:.1f} s")
+    return not result.success
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

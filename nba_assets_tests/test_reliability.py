@@ -23,8 +23,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from nba_assets.checks.warehouse import ALL_TABLES, GAME_DAY_TABLES
+from nba_assets.checks.warehouse import ALL_TABLES, GAME_DAY_TABLES, WAREHOUSE_CHECKS_JOB
 from nba_assets.coverage import coverage_report
+from nba_assets.definitions import GRAPH_JOB_NAME
 from nba_assets.raw.resource import ALL_TIME
 from nba_assets.raw.sources import FileRawSource
 from nba_assets.storage.warehouse import DuckDBWarehouse
@@ -126,10 +127,11 @@ class Deployment:
                 yield instance
 
     def season_runs(self) -> dict[tuple[str, str], dg.DagsterRunStatus]:
-        """(first day, last day) -> status of each CLI run, oldest first."""
+        """(first day, last day) -> status of each CLI season run, oldest first (not the warehouse checks' runs)."""
         with self.instance() as instance:
             records = instance.get_run_records(filters=CLI_RUNS, ascending=True)
-        return {(r.dagster_run.tags[RANGE_START], r.dagster_run.tags[RANGE_END]): r.dagster_run.status for r in records}
+        return {(r.dagster_run.tags[RANGE_START], r.dagster_run.tags[RANGE_END]): r.dagster_run.status for r in records
+                if r.dagster_run.job_name == GRAPH_JOB_NAME}
 
     def pool_slot_holders(self) -> list[tuple[str, str]]:
         with self.instance() as instance:
@@ -189,6 +191,9 @@ def clean(league, tmp_path_factory) -> Deployment:
     deployment.backfill(FIRST_DAY, LAST_DAY, "backfill")
     runs = deployment.season_runs()
     assert len(runs) == 2 and set(runs.values()) == {dg.DagsterRunStatus.SUCCESS}  # one run per season
+    with deployment.instance() as instance:  # then the warehouse checks, once, over both seasons
+        jobs = [r.dagster_run.job_name for r in instance.get_run_records(filters=CLI_RUNS, ascending=True)]
+    assert jobs == [GRAPH_JOB_NAME, GRAPH_JOB_NAME, WAREHOUSE_CHECKS_JOB]
     assert deployment.missing_game_dates() == {}
     return deployment
 
