@@ -41,6 +41,7 @@ demo-steps:
 	$(DEMO_ENV) $(VENV)/bin/nba-assets backfill --start $(DEMO_START) --end $(TODAY)
 	$(DEMO_ENV) $(VENV)/bin/nba-assets coverage
 	$(DEMO_ENV) $(VENV)/bin/nba-assets evaluate
+	$(DEMO_ENV) $(VENV)/bin/nba-assets picks --date $(TODAY)
 
 # the PostgreSQL server the instance tests start and stop (nba_assets_tests/postgres.py): Debian's package, installed
 # when missing (CI starts from a clean machine)

@@ -311,8 +311,27 @@ def cmd_picks(args: argparse.Namespace) -> int:
     day = args.date or dt.datetime.now(ZoneInfo(TIMEZONE)).date()
     inputs = load_slate_inputs(resources["warehouse"], resources["raw"], day, day + dt.timedelta(days=1))
     slate = build_slate(inputs, day, args.system, args.min_edge)
+    if slate["games"] == 0 and not args.json:  # the off-season, or a day off: when play resumes, and the last slate
+        from nba_assets.calendar import scheduled_games
+
+        last, following = game_days_around(scheduled_games(resources["raw"].read_all("nbac_schedule")), day)
+        print(f"no game on {day}; " + (f"the next game day is {following} (in {(following - day).days} days)"
+                                      if following else "no game is scheduled after it"))
+        if last is None:
+            return 0
+        print(f"the last game day's slate ({last}):")
+        inputs = load_slate_inputs(resources["warehouse"], resources["raw"], last, last + dt.timedelta(days=1))
+        slate = build_slate(inputs, last, args.system, args.min_edge)
     print(json.dumps(slate, indent=2) if args.json else format_slate(slate))
     return 0
+
+
+def game_days_around(games, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The last game day before `day` and the first after it (None where there is none), from scheduled games."""
+    days = sorted({d.date() for d in games["game_date"]})
+    before = [d for d in days if d < day]
+    after = [d for d in days if d > day]
+    return (before[-1] if before else None), (after[0] if after else None)
 
 
 def cmd_docs(args: argparse.Namespace) -> int:

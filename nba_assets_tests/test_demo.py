@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from nba_assets.cli import game_days_around
 from simulated_league.__main__ import main as simulated_league_main
 from simulated_league.calendar import recent_seasons
 
@@ -46,4 +48,12 @@ def test_make_demo_runs_the_live_league_up_to_the_pinned_day():
         f"{env} {bin_dir}/nba-assets backfill --start 2025-10-21 --end 2026-11-29",
         f"{env} {bin_dir}/nba-assets coverage",
         f"{env} {bin_dir}/nba-assets evaluate",
+        f"{env} {bin_dir}/nba-assets picks --date 2026-11-29",  # tonight's slate last
     ]
+
+
+def test_a_day_without_games_points_to_the_next_game_day_and_the_last_one():
+    games = pd.DataFrame({"game_date": pd.to_datetime(["2026-06-14", "2026-06-17", "2026-10-20", "2026-10-20"])})
+    assert game_days_around(games, dt.date(2026, 8, 1)) == (dt.date(2026, 6, 17), dt.date(2026, 10, 20))
+    assert game_days_around(games, dt.date(2026, 6, 17)) == (dt.date(2026, 6, 14), dt.date(2026, 10, 20))
+    assert game_days_around(games, dt.date(2026, 11, 1)) == (dt.date(2026, 10, 20), None)

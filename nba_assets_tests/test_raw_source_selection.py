@@ -99,7 +99,7 @@ def test_demo_and_dev_read_the_simulated_league_they_select(tmp_path):
     folder = simulate.split("--out ")[1].split()[0]
     readers = [line for line in (demo.stdout + dev.stdout).splitlines()
                if any(command in line for command in ("nba-assets backfill", "nba-assets coverage",
-                                                      "nba-assets evaluate", "dagster dev"))]
+                                                      "nba-assets evaluate", "nba-assets picks", "dagster dev"))]
     start = demo.stdout.split("backfill --start ")[1].split()[0]
-    assert len(readers) == 4
+    assert len(readers) == 5
     assert all(line.startswith(f"NBA_ASSETS_RAW_DIR={folder} NBA_ASSETS_FIRST_DAY={start} ") for line in readers), readers
