@@ -1,5 +1,5 @@
 """The current moment, as a resource: publications are stamped with it, and a game's picks freeze at its tip-off
-by it. The replay test (nba_assets_tests/test_replay.py) fixes it to its simulated moment."""
+by it. The replay harness (nba_assets_tests/replay.py) fixes it to its simulated moment."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ correction is injected into the league's timeline: a made two-point field goal o
 player, moved to the right teammate days later (box score and play-by-play; team totals and the final score do not
 change), as NBA stat corrections are.
 
-Used by test_replay.py; `python -m nba_assets_tests.replay` runs the same week and prints its timeline.
+`python -m nba_assets_tests.replay` runs the week and prints its timeline.
 """
 
 from __future__ import annotations

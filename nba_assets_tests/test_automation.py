@@ -1,6 +1,6 @@
 """Daily automation: sensors evaluated with built contexts against a raw source whose data arrives day by day
 (including a late correction) and an instance holding what was materialized, the alerts, and the failure alert
-that ignores backfills. The week as it runs end to end is nba_assets_tests/test_replay.py."""
+that ignores backfills. The week as it runs end to end is nba_assets_tests/replay.py."""
 
 import dagster as dg
 import pandas as pd
