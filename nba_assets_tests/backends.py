@@ -8,7 +8,9 @@ import uuid
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 import pytest
+from google.cloud import bigquery
 
 from nba_assets.calendar import SEASON_CALENDAR
 from nba_assets.phase3.assets import PHASE3_ASSETS
@@ -23,6 +25,26 @@ from nba_assets_tests.emulator import EMULATOR_PROJECT
 from nba_assets_tests.test_phase3_crafted import league_tables
 
 PHASE3_WITH_CALENDAR = (SEASON_CALENDAR, *PHASE3_TABLES)
+# the commands that only read the warehouse, run against each storage by the tests (the slate command joins them)
+WAREHOUSE_READER_COMMANDS = [["coverage", "--json"], ["evaluate", "--json"]]
+
+
+def bigquery_type(arrow_type: pa.DataType) -> str:
+    for is_type, name in ((pa.types.is_string, "STRING"), (pa.types.is_large_string, "STRING"),
+                          (pa.types.is_integer, "INT64"), (pa.types.is_floating, "FLOAT64"), (pa.types.is_boolean, "BOOL"),
+                          (pa.types.is_date32, "DATE"), (pa.types.is_timestamp, "TIMESTAMP")):
+        if is_type(arrow_type):
+            return name
+    raise TypeError(f"no BigQuery type for {arrow_type}")
+
+
+def upload_raw(jobs: BigQueryJobs, dataset: str, tables: dict) -> None:
+    """Raw tables (Arrow tables, frames or lists of rows) as tables of a new nba_raw dataset, typed as in their files."""
+    jobs.client.create_dataset(dataset)
+    for name, rows in tables.items():
+        arrow = rows if isinstance(rows, pa.Table) else pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
+        schema = [bigquery.SchemaField(f.name, bigquery_type(f.type)) for f in arrow.schema]
+        jobs.load(arrow, f"{dataset}.{name}", schema)
 
 
 @dataclasses.dataclass

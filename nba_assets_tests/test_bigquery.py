@@ -10,9 +10,7 @@ from collections.abc import Callable
 
 import dagster as dg
 import pandas as pd
-import pyarrow as pa
 import pytest
-from google.cloud import bigquery
 
 from nba_assets.calendar import SEASON_CALENDAR
 from nba_assets.partitions import game_days
@@ -32,6 +30,7 @@ from nba_assets_tests.backends import (  # noqa: F401 (fixtures)
     bigquery_settings,
     duckdb_backend,
     file_raw,
+    upload_raw,
 )
 from nba_assets_tests.builders import failure_message, write_raw
 from nba_assets_tests.emulator import EMULATOR_PROJECT
@@ -41,9 +40,6 @@ pytestmark = pytest.mark.emulator
 
 TABLES = (SEASON_CALENDAR, *PHASE3_TABLES)
 BOX_SCORE_TABLES = (TEAM_OFFENSE_GAME_SUMMARY, PLAYER_GAME_SUMMARY)
-# Arrow types of the crafted raw frames -> nba_raw column types
-BIGQUERY_TYPES = {"string": "STRING", "int64": "INT64", "double": "FLOAT64", "bool": "BOOL", "date32[day]": "DATE",
-                  "timestamp[ns, tz=UTC]": "TIMESTAMP"}
 # the REST API may name types the legacy way
 STANDARD_TYPE_NAMES = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}
 
@@ -72,15 +68,6 @@ def test_phase3_tables_equal_on_duckdb_and_bigquery(duckdb_tables, bigquery_back
     expected = duckdb_tables(end)
     assert len(expected[TEAM_OFFENSE_GAME_SUMMARY.name]) == (4 if end is None else 8)
     assert_same_tables(bigquery_backend.snapshot(), expected)
-
-
-def upload_raw(jobs: BigQueryJobs, dataset: str, tables: dict) -> None:
-    """Crafted raw rows as nba_raw tables, typed as the files are (dates as DATE, minutes as text)."""
-    jobs.client.create_dataset(dataset)
-    for name, rows in tables.items():
-        arrow = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
-        schema = [bigquery.SchemaField(f.name, BIGQUERY_TYPES[str(f.type)]) for f in arrow.schema]
-        jobs.load(arrow, f"{dataset}.{name}", schema)
 
 
 def test_nba_raw_in_bigquery_gives_the_file_source_rows(duckdb_tables, bigquery_backend, bigquery_jobs, bigquery_settings, file_raw):

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 from nba_assets.storage.warehouse_lock import WAIT_SECONDS_VARIABLE, WarehouseBusyError, open_warehouse
+from nba_assets_tests.backends import WAREHOUSE_READER_COMMANDS
 from nba_assets_tests.builders import warehouse_fingerprint
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NBA_ASSETS = Path(sys.executable).with_name("nba-assets")
-READER_COMMANDS = [["coverage", "--json"], ["evaluate", "--json"]]  # the slate command joins these once it exists
 BACKFILL_START, BACKFILL_END = "2021-10-19", "2021-10-24"
 
 
@@ -174,7 +174,7 @@ def test_coverage_and_evaluate_read_while_another_process_reads(tmp_path, holder
     holders.append(reader)
     reader.wait_acquired()
     env = cli_env(tmp_path, database, league_2021)
-    for command in READER_COMMANDS:
+    for command in WAREHOUSE_READER_COMMANDS:
         done = subprocess.run([str(NBA_ASSETS), *command], env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         assert "waited" not in done.stderr, done.stderr
@@ -192,7 +192,7 @@ def cli_env(tmp_path: Path, database: Path, raw: Path) -> dict:
 def reader_loop(env: dict, stop: threading.Event, results: list) -> None:
     """Runs the reader commands one after the other until `stop`, recording (command, exit code, start, end, stderr)."""
     while not stop.is_set():
-        for command in READER_COMMANDS:
+        for command in WAREHOUSE_READER_COMMANDS:
             started = time.monotonic()
             done = subprocess.run([str(NBA_ASSETS), *command], env=env, capture_output=True, text=True, timeout=600)
             results.append((command[0], done.returncode, started, time.monotonic(), done.stderr))

@@ -19,8 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import io
+import logging
+import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import dagster as dg
@@ -60,6 +62,8 @@ CLIENT_WAIT_GRACE_SECONDS = 60.0
 # a staging table outlives its write only if the process dies between load and clean-up
 STAGING_TABLE_LIFETIME = dt.timedelta(days=1)
 
+JOB_LOG = logging.getLogger("nba_assets.bigquery.jobs")
+
 ARROW_TYPES = {
     STRING: pa.string(),
     INT64: pa.int64(),
@@ -88,21 +92,59 @@ def bigquery_client(project: str, location: str | None, api_endpoint: str | None
     )
 
 
-class BigQueryJobs:
-    """One client and the policy every job follows: a server-side timeout, and a re-run on transient errors
-    (backendError, rateLimitExceeded, ...) until the retry deadline. Every job we run is safe to re-run: reads,
-    loads that truncate their staging table, and MERGEs that replace a window."""
+def label_value(text: str) -> str:
+    """BigQuery label values: at most 63 lowercase letters, digits, underscores and dashes."""
+    return re.sub(r"[^a-z0-9_-]", "_", text.lower())[:63]
 
-    def __init__(self, project: str, location: str | None, api_endpoint: str | None, timeout: float, retry_deadline: float):
+
+def job_labels(step: str | None, run_id: str | None) -> dict[str, str]:
+    """Labels of every job: INFORMATION_SCHEMA.JOBS and the billing export then attribute bytes and slots to the
+    pipeline, its step (the asset's op, e.g. nba_analytics__player_game_summary) and its Dagster run."""
+    labels = {"app": "nba_assets"}
+    if step:
+        labels["nba_assets_step"] = label_value(step)
+    if run_id:
+        labels["dagster_run_id"] = label_value(run_id)
+    return labels
+
+
+def current_step_labels() -> dict[str, str]:
+    """job_labels of the asset or check step executing in this thread (none outside a run: the CLI's reads)."""
+    for current in (dg.AssetExecutionContext.get, dg.AssetCheckExecutionContext.get):
+        try:
+            context = current().op_execution_context
+        except dg.DagsterInvariantViolationError:
+            continue
+        return job_labels(context.op_def.name, context.run_id)
+    return job_labels(None, None)
+
+
+class BigQueryJobs:
+    """One client and the policy every job follows: a server-side timeout, a re-run on transient errors
+    (backendError, rateLimitExceeded, ...) until the retry deadline, and labels naming the step (`labels`, or the
+    step executing when the job starts). Every job we run is safe to re-run: reads, loads that truncate their
+    staging table, and MERGEs that replace a window. Each job is logged on JOB_LOG (DEBUG) with its SQL, parameters
+    and labels."""
+
+    def __init__(self, project: str, location: str | None, api_endpoint: str | None, timeout: float, retry_deadline: float,
+                 labels: Mapping[str, str] | None = None):
         self.client = bigquery_client(project, location, api_endpoint)
         self.timeout = timeout
         self.job_retry = DEFAULT_JOB_RETRY.with_timeout(retry_deadline)
+        self.labels = dict(labels) if labels is not None else None
         # the Storage Read API is faster for large results, but emulators do not serve it for query results
         self.use_storage_api = api_endpoint is None and importlib.util.find_spec("google.cloud.bigquery_storage") is not None
 
+    def _labels(self) -> dict[str, str]:
+        return self.labels if self.labels is not None else current_step_labels()
+
     def query(self, sql: str, params: Sequence[bigquery.ScalarQueryParameter] = ()) -> bigquery.table.RowIterator:
-        config = bigquery.QueryJobConfig(query_parameters=list(params), job_timeout_ms=int(self.timeout * 1000))
+        labels = self._labels()
+        config = bigquery.QueryJobConfig(query_parameters=list(params), job_timeout_ms=int(self.timeout * 1000), labels=labels)
         job = self.client.query(sql, job_config=config, job_retry=self.job_retry)
+        parameters = {p.name: p.value for p in params}
+        JOB_LOG.debug("job %s: %s %s", job.job_id, sql, parameters,
+                      extra={"sql": sql, "parameters": parameters, "labels": labels, "job_id": job.job_id})
         return job.result(timeout=self.timeout + CLIENT_WAIT_GRACE_SECONDS, job_retry=self.job_retry)
 
     def frame(self, sql: str, params: Sequence[bigquery.ScalarQueryParameter] = ()) -> pd.DataFrame:
@@ -114,12 +156,16 @@ class BigQueryJobs:
         """Replace the contents of `table_id` with `rows` (WRITE_TRUNCATE, so a re-run after an error is harmless)."""
         parquet = io.BytesIO()
         pq.write_table(rows, parquet)
+        labels = self._labels()
         config = bigquery.LoadJobConfig(
             source_format=bigquery.SourceFormat.PARQUET,
             write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
             schema=list(schema),
             job_timeout_ms=int(self.timeout * 1000),
+            labels=labels,
         )
+        JOB_LOG.debug("load %s rows into %s", rows.num_rows, table_id,
+                      extra={"sql": None, "destination": table_id, "rows": rows.num_rows, "labels": labels})
 
         def load_once():
             job = self.client.load_table_from_file(parquet, table_id, rewind=True, job_config=config)
@@ -327,8 +373,11 @@ class WarehouseBigQueryClient(BigQueryClient):
 
     @contextmanager
     def connect(self, context, table_slice: TableSlice) -> Iterator[WarehouseTables]:
+        """Jobs labelled with the step that loads the input or writes the output (and a write's run: an input's
+        context does not say which run loads it)."""
         s = self.settings
-        jobs = BigQueryJobs(s.project, s.location, s.api_endpoint, s.timeout, s.retry_deadline)
+        labels = job_labels(context.op_def.name, context.run_id if isinstance(context, dg.OutputContext) else None)
+        jobs = BigQueryJobs(s.project, s.location, s.api_endpoint, s.timeout, s.retry_deadline, labels)
         yield WarehouseTables(jobs, s.project, s.dataset_suffix)
 
     def ensure_schema_exists(self, context, table_slice: TableSlice, connection: WarehouseTables) -> None:
