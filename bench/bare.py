@@ -35,7 +35,7 @@ from nba_assets.phase3.tables import (
     UPCOMING_TEAM_GAME_CONTEXT,
 )
 from nba_assets.phase4.assets import PLAYER_TARGET, TEAM_TARGET
-from nba_assets.phase4.common import scheduled_team_games
+from nba_assets.windows import team_game_lineage
 from nba_assets.phase4.composite_factors import player_composite_factors
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE, ml_feature_store
 from nba_assets.phase4.player_cache import player_daily_cache
@@ -158,40 +158,41 @@ class SeasonRun:
             return None
         return self.read_raw("espn_team_rosters", self.start - dt.timedelta(days=ROSTER_LOOKBACK_DAYS))
 
+    def lineage(self, *histories: pd.DataFrame) -> tuple[GameHistory, GameHistory]:
+        # as phase3.assets.season_schedule + windows.team_game_lineage
+        return team_game_lineage(self.read_raw("nbac_schedule", self.start - dt.timedelta(days=HISTORY_DAYS)), *histories)
+
     def upcoming_team_game_context(self) -> pd.DataFrame:
+        teams = self.history(TEAM_OFFENSE_GAME_SUMMARY)
         return upcoming.upcoming_team_game_context(
-            self.read_raw("nbac_schedule"), self.calendar(), self.history(TEAM_OFFENSE_GAME_SUMMARY),
+            self.read_raw("nbac_schedule"), self.calendar(), teams,
             self.pregame_rosters(), self.read_raw("odds_api_game_lines"), self.read_raw("nbac_injury_report"),
-            self.raw.has_table("nbac_injury_report"), None, reconstruction_lead())
+            self.raw.has_table("nbac_injury_report"), None, reconstruction_lead(), *self.lineage(teams))
 
     def upcoming_player_game_context(self) -> pd.DataFrame:
+        players, teams, defense = (self.history(PLAYER_GAME_SUMMARY), self.history(TEAM_OFFENSE_GAME_SUMMARY),
+                                   self.history(TEAM_DEFENSE_GAME_SUMMARY))
         return upcoming.upcoming_player_game_context(
-            self.read_raw("nbac_schedule"), self.calendar(), self.history(PLAYER_GAME_SUMMARY),
-            self.history(TEAM_OFFENSE_GAME_SUMMARY), self.history(TEAM_DEFENSE_GAME_SUMMARY),
+            self.read_raw("nbac_schedule"), self.calendar(), players, teams, defense,
             self.same_day(UPCOMING_TEAM_GAME_CONTEXT), self.pregame_rosters(),
             self.read_raw("odds_api_player_points_props"), self.read_raw("nbac_injury_report"),
-            self.raw.has_table("nbac_injury_report"), None, reconstruction_lead())
-
-    def lineage_histories(self, present: pd.DataFrame) -> tuple[GameHistory, GameHistory]:
-        # copied from phase4.assets._lineage_histories
-        schedule = self.read_raw("nbac_schedule", self.start - dt.timedelta(days=HISTORY_DAYS))
-        scheduled = GameHistory.build(scheduled_team_games(schedule), "team_abbr")
-        return scheduled, GameHistory.build(present[["team_abbr", "game_date"]], "team_abbr")
+            self.raw.has_table("nbac_injury_report"), None, reconstruction_lead(), *self.lineage(players, teams, defense))
 
     def team_defense_zone_analysis(self) -> pd.DataFrame:
         defense = self.history(TEAM_DEFENSE_GAME_SUMMARY)
-        scheduled, present = self.lineage_histories(defense.rename(columns={"defending_team_abbr": "team_abbr"}))
+        scheduled, present = self.lineage(defense)
         return team_defense_zone_analysis(self.same_day(UPCOMING_TEAM_GAME_CONTEXT)[TEAM_TARGET], self.calendar(), defense,
                                           scheduled, present)
 
     def player_shot_zone_analysis(self) -> pd.DataFrame:
-        scheduled, present = self.lineage_histories(self.history(TEAM_OFFENSE_GAME_SUMMARY))
+        players = self.history(PLAYER_GAME_SUMMARY)
+        scheduled, present = self.lineage(self.history(TEAM_OFFENSE_GAME_SUMMARY), players)
         return player_shot_zone_analysis(self.same_day(UPCOMING_PLAYER_GAME_CONTEXT)[PLAYER_TARGET], self.calendar(),
-                                         self.history(PLAYER_GAME_SUMMARY), scheduled, present)
+                                         players, scheduled, present)
 
     def player_daily_cache(self) -> pd.DataFrame:
         teams = self.history(TEAM_OFFENSE_GAME_SUMMARY)
-        scheduled, present = self.lineage_histories(teams)
+        scheduled, present = self.lineage(teams, self.history(PLAYER_GAME_SUMMARY))
         return player_daily_cache(self.same_day(UPCOMING_PLAYER_GAME_CONTEXT)[PLAYER_TARGET], self.calendar(),
                                   self.history(PLAYER_GAME_SUMMARY), teams, self.same_day(PLAYER_SHOT_ZONE_ANALYSIS),
                                   scheduled, present)

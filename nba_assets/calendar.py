@@ -101,6 +101,7 @@ SEASON_CALENDAR = TableSchema(
     date_column="regular_season_start",
     key=("season_year",),
     description="One row per season, derived from the schedule: phases, their dates and the All-Star break.",
+    partitioned=False,
     columns=(
         col("season_year", INT64, "starting year of the season", nullable=False),
         col("season_label", STRING, "e.g. 2021-22", nullable=False),

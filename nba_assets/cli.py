@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from nba_assets import settings
-from nba_assets.instance.cli_runs import cli_run_tags, fail_abandoned_runs, open_instance
-from nba_assets.instance.event_log import RECOMMENDED_BATCH_SIZE
+from nba_assets.instance.cli_runs import EVENT_BATCH_SIZE, PLANNED_EVENTS_PER_RANGE, cli_run_tags, fail_abandoned_runs, open_instance
 
 log = logging.getLogger("nba_assets")
 RAW_DATA_ERROR_EXIT = 3
@@ -56,14 +55,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 class _ProgressHandler(logging.Handler):
-    """Prints one line per finished step of a run (with the checks that failed in it), instead of Dagster's
+    """Prints one line per finished step of a run (with the days whose checks failed in it), instead of Dagster's
     per-event debug log."""
 
     def __init__(self, stream):
         super().__init__(logging.DEBUG)
         self.stream = stream
         self.started: dict[str, float] = {}
-        self.failed_checks: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.failed_days: dict[str, dict[tuple[str, str], set[str]]] = defaultdict(lambda: defaultdict(set))
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -79,18 +78,17 @@ class _ProgressHandler(logging.Handler):
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                self.failed_checks[step].add((evaluation.check_name, evaluation.asset_key.to_user_string()))
+                days = self.failed_days[step][(evaluation.check_name, evaluation.severity.value.lower())]
+                days.add(evaluation.partition or "")
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
             took = time.perf_counter() - self.started.get(step, time.perf_counter())
             mark = "ok " if kind == "STEP_SUCCESS" else "FAILED"
             print(f"    {mark} {step.replace('__', '/'):<52} {took:6.1f} s", file=self.stream, flush=True)
-            failed = self.failed_checks.pop(step, set())
+            failed = self.failed_days.pop(step, {})
             if failed:
-                by_check = defaultdict(list)
-                for check_name, asset in sorted(failed):
-                    by_check[check_name].append(asset)
-                summary = "; ".join(f"{name} ({len(assets)} table{'s' if len(assets) > 1 else ''})"
-                                    for name, assets in by_check.items())
+                summary = "; ".join(f"{name} ({severity}, {len(days - {''}) or 'the run'}"
+                                    f"{' day' + ('s' if len(days - {''}) > 1 else '') if days - {''} else ''})"
+                                    for (name, severity), days in sorted(failed.items()))
                 print(f"         checks failed: {summary}", file=self.stream)
             if kind == "STEP_FAILURE":
                 error = event.event_specific_data.error
@@ -141,16 +139,16 @@ def _partition_range_error(start: dt.date, end: dt.date) -> str | None:
     return None
 
 
-def _run_season_ranges(defs: dg.Definitions, job_name: str, start: dt.date, end: dt.date, raw) -> int:
+def _run_season_ranges(defs: dg.Definitions, job_name: str, start: dt.date, end: dt.date, raw) -> tuple[int, list[str]]:
     """Runs the job over [start, end] (a partitioned job) or once (unpartitioned), one run per season, recorded in
-    the instance; returns the number of failed runs."""
+    the instance; returns the number of failed runs and the runs' ids."""
     from nba_assets.calendar import build_season_calendar
 
     job = defs.resolve_job_def(job_name)
     calendar = build_season_calendar(raw.read_all("nbac_schedule"))
     openings = [d.date() for d in calendar["preseason_start"].fillna(calendar["regular_season_start"])]
     chunks = season_chunks(start, end, openings) if job.partitions_def is not None else [None]
-    failures = 0
+    failures, run_ids = 0, []
     with open_instance(settings.dagster_home()) as instance:
         for run_id in fail_abandoned_runs(instance):
             print(f"marked failed run {run_id[:8]}: its nba-assets process is gone; its pool slot is freed")
@@ -170,10 +168,15 @@ def _run_season_ranges(defs: dg.Definitions, job_name: str, start: dt.date, end:
             status = "succeeded" if result.success else "FAILED"
             print(f"  run {result.run_id[:8]} {status} in {time.perf_counter() - started:.1f} s")
             failures += not result.success
-    return failures
+            run_ids.append(result.run_id)
+    return failures, run_ids
+
+
+QUARANTINED_EXIT = 3
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
+    """Exit status: 0 every day published; 1 a run failed; 3 the runs succeeded but days were quarantined."""
     if args.missing:
         return backfill_missing(args)
     if not (args.start and args.end):
@@ -191,8 +194,10 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     print(f"warehouse:  {settings.warehouse_path() if settings.storage_backend() == 'duckdb' else 'BigQuery'}")
     print(f"instance:   {os.environ['DAGSTER_HOME']}")
     defs, job_name = _backfill_job_defs()
-    failures = _run_season_ranges(defs, job_name, start, end, raw)
-    return 1 if failures or _run_warehouse_checks(defs) else 0
+    failures, run_ids = _run_season_ranges(defs, job_name, start, end, raw)
+    checks_failed = _run_warehouse_checks(defs)
+    quarantined = report_quarantine(run_ids, start, end)
+    return 1 if failures or checks_failed else QUARANTINED_EXIT if quarantined else 0
 
 
 def _run_warehouse_checks(defs: dg.Definitions) -> bool:
@@ -249,11 +254,44 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         return 0
     names = ", ".join(key.to_user_string() for key in selection)
     print(f"recomputing {names}" + (f" over {start} .. {end}" if partitioned else ""))
-    failures = _run_season_ranges(*_backfill_job_defs(selection), start, end, raw)
+    failures, run_ids = _run_season_ranges(*_backfill_job_defs(selection), start, end, raw)
     if failures:
         print(f"{failures} run(s) failed: once fixed, finish with `nba-assets backfill --start {start} --end {end}`; "
               f"the previous rows stay in {aside}")
-    return 1 if failures else 0
+    quarantined = partitioned and report_quarantine(run_ids, start, end)
+    return 1 if failures else QUARANTINED_EXIT if quarantined else 0
+
+
+def report_quarantine(run_ids: list[str], start: dt.date, end: dt.date) -> bool:
+    """Print what the runs quarantined (from the ledger) and the windows that miss those days; True if any."""
+    from nba_assets.catalog import WINDOWED_TABLES
+    from nba_assets.checks.ledger import QUARANTINE, format_quarantine
+    from nba_assets.resources import resources_from_environment
+
+    warehouse = resources_from_environment()["warehouse"]
+    ledger = warehouse.read_table(QUARANTINE, start, end + dt.timedelta(days=1))
+    ledger = ledger[ledger["run_id"].isin(run_ids)]
+    if ledger.empty:
+        return False
+    print("\n" + format_quarantine(ledger))
+    first_day = ledger["game_date"].min().date()
+    flagged = []
+    for table in WINDOWED_TABLES:
+        for window in table.windows:
+            rows = warehouse.read_table(table, first_day, end + dt.timedelta(days=1), columns=[table.date_column, window.complete])
+            stale = rows[~rows[window.complete].astype(bool)]
+            if len(stale):
+                flagged.append((table.name, len(stale), stale[table.date_column].max().date()))
+    if flagged:
+        last = max(day for _, _, day in flagged)
+        print(f"  windows that miss those days (published, flagged {', '.join(sorted({w.complete for t in WINDOWED_TABLES for w in t.windows}))} = false):")
+        for name, count, _ in flagged:
+            print(f"    {name}: {count} rows")
+        rebuild = f"--start {first_day} --end {last}"
+    else:
+        rebuild = f"--start {first_day} --end {ledger['game_date'].max().date()}"
+    print(f"  once the raw data is fixed: nba-assets backfill {rebuild}  (or --missing through the webserver)")
+    return True
 
 
 def backfill_missing(args: argparse.Namespace) -> int:
@@ -392,7 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
-    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", RECOMMENDED_BATCH_SIZE)
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
+    for name, value in PLANNED_EVENTS_PER_RANGE.items():
+        os.environ.setdefault(name, value)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from nba_assets.raw.contract import RawDataError
     from nba_assets.raw.resource import RawSourceNotConfigured

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nba_assets.calendar import SEASON_CALENDAR
-from nba_assets.coverage import COVERAGE_RULES
+from nba_assets.catalog import GRAPH_TABLES
+from nba_assets.checks.ledger import QUARANTINE
+from nba_assets.checks.rules import EVERY_GAME, PREDICTED, ROSTERED, ColumnRange, NullShare, RowCount
 from nba_assets.phase4 import features as fc
-from nba_assets.predictions.tables import PICK_PUBLICATIONS, POINTS_MODEL
 from nba_assets.raw.contract import PLAYER_LOOKUP_RULE, RAW_TABLES
+from nba_assets.storage.schema import TableSchema
 from nba_assets.settings import PROJECT_ROOT
 
 DOCS = PROJECT_ROOT / "docs"
@@ -51,8 +52,10 @@ def raw_contract() -> str:
              "table, the file and its row (the CSV line, the header being line 1; the Parquet row, the first data row "
              "being row 1; for BigQuery the table and the row's key), the row's date and key "
              "(game, player, team), the column, the value and the rule. The problem belongs to the row's day: the "
-             "Phase 3 tables that read the raw table fail their `raw_contract` check (severity error) on that day, "
-             "and every other day of the run completes. One line per problem, for example:\n",
+             "Phase 3 tables that read the raw table fail their `raw_contract` rule (severity error) on that day, so the "
+             "day is quarantined in them and in every table built from them (docs/operations.md), the problem is a "
+             "row of the ledger `nba_quality.quarantine`, and every other day of the run completes. One line per "
+             "problem, for example:\n",
              "```\nnbac_gamebook_player_stats (raw/nbac_gamebook_player_stats.csv, line 7) 2022-10-20, game "
              "0022200003, player jaysontatum, team BOS: column 'minutes' = '2160': above 78: no game lasts longer "
              "than 78 minutes (48 + 5 per overtime, 6 overtimes at most); seconds written as minutes?\n```\n",
@@ -110,15 +113,50 @@ def feature_contract() -> str:
     return "\n".join(lines) + "\n"
 
 
+EXPECTS = {EVERY_GAME: "every Final competitive team-game", ROSTERED: "team-games with a knowable pre-game roster",
+           PREDICTED: "team-games with a prediction candidate in the feature store"}
+
+
+def _rule_kind(rule) -> str:
+    if isinstance(rule, ColumnRange):
+        return "range" + (f", {rule.scope.description}" if rule.scope else "")
+    if isinstance(rule, NullShare):
+        return "NULL share"
+    if isinstance(rule, RowCount):
+        return "row count"
+    return rule.description
+
+
+def table_facts(table: TableSchema) -> list[str]:
+    """The table's declared rules, coverage, windows and deadline as Markdown lines."""
+    lines = []
+    if table.rules:
+        lines += ["| rule | check | severity | kind |", "|---|---|---|---|"]
+        lines += [f"| {rule.name} | `{rule.check}` | {rule.severity.value.lower()} | {_rule_kind(rule)} |" for rule in table.rules]
+        lines.append("")
+    if table.coverage:
+        per = f"per `{table.coverage.team_column}`" if table.coverage.team_column else "one row per date"
+        lines.append(f"Coverage: {EXPECTS[table.coverage.expects]} ({per}).")
+    for window in table.windows:
+        lines.append(f"Window: {window.description}; completeness in `{window.complete}` ({window.severity.value.lower()} "
+                     "when incomplete).")
+    if table.deadline:
+        lines.append(f"Deadline: {table.deadline.description}.")
+    return lines + ([""] if lines and lines[-1] else [])
+
+
 def table_schemas() -> str:
-    tables = [SEASON_CALENDAR, *[rule.table for rule in COVERAGE_RULES], POINTS_MODEL, PICK_PUBLICATIONS]
     lines = [GENERATED, "# Warehouse tables\n",
-             "Every table's declared schema: the column order and types its writers produce and its readers get. "
-             "Asset key = `<dataset>/<table>`; daily tables are partitioned on the date column.\n"]
-    for table in tables:
+             "Every table's declared schema: the column order and types its writers produce and its readers get, and "
+             "the facts declared beside it: its rules (an error rule broken on a day quarantines that day for the table: "
+             "its rows are not published and the reason is a row of `nba_quality.quarantine`; a warn rule flags the "
+             "day), the game dates it must cover, the windows it reads and its deadline. Asset key = "
+             "`<dataset>/<table>`; daily tables are partitioned on the date column.\n"]
+    for table in (*GRAPH_TABLES, QUARANTINE):
         lines.append(f"## `{table.qualified_name}`\n")
         lines.append(f"{table.description} Key: {', '.join(f'`{k}`' for k in table.key)}. "
                      f"Date column: `{table.date_column}`.\n")
+        lines += table_facts(table)
         lines.append("| column | type | NULL allowed | meaning |")
         lines.append("|---|---|---|---|")
         for c in table.columns:

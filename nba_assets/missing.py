@@ -1,9 +1,11 @@
-"""Missing-only backfills: the game dates some table lacks (or holds from a stale window), launched as one
-backfill of the whole graph through the running Dagster instance, so it shows in the UI.
+"""Missing-only backfills: the game dates some table lacks (quarantined or never built) or holds from an
+incomplete window, launched as one backfill of the whole graph through the running Dagster instance, so it shows
+in the UI.
 
 Dagster's own "failed and missing" selection misbehaves across several assets with lookback mappings; here
-the missing set comes from coverage (expected game dates minus covered ones) plus the days whose windows
-the window checks flag, and the backfill targets exactly those days for every table.
+the missing set comes from coverage (expected game dates minus covered ones) plus the days whose rows carry a
+declared window (TableSchema.windows) that misses scheduled games, and the backfill targets exactly those days
+for every table. Days are rebuilt in dependency order, so a healed day is rebuilt before the windows that span it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,8 @@ import datetime as dt
 import pandas as pd
 import requests
 
+from nba_assets.catalog import WINDOWED_TABLES
 from nba_assets.coverage import coverage_report
-from nba_assets.phase4.tables import PLAYER_DAILY_CACHE, PLAYER_SHOT_ZONE_ANALYSIS, TEAM_DEFENSE_ZONE_ANALYSIS
-
-WINDOWED = ((TEAM_DEFENSE_ZONE_ANALYSIS, "window_complete"), (PLAYER_SHOT_ZONE_ANALYSIS, "window_complete"),
-            (PLAYER_DAILY_CACHE, "l10_window_complete"))
 
 LAUNCH = """
 mutation Launch($params: LaunchBackfillParams!) {
@@ -38,9 +37,10 @@ def missing_dates(schedule: pd.DataFrame, read_columns) -> list[dt.date]:
     report = coverage_report(schedule, read_columns)
     dates = {dt.date.fromisoformat(day) for seasons in report["tables"].values()
              for row in seasons.values() for day in row["missing"]}
-    for table, complete in WINDOWED:
-        rows = read_columns(table, [table.date_column, complete])
-        dates |= set(rows.loc[~rows[complete].astype(bool), table.date_column].dt.date)
+    for table in WINDOWED_TABLES:
+        for window in table.windows:
+            rows = read_columns(table, [table.date_column, window.complete])
+            dates |= set(rows.loc[~rows[window.complete].astype(bool), table.date_column].dt.date)
     return sorted(dates)
 
 

@@ -1,5 +1,6 @@
 """The one way a warehouse table becomes a Dagster asset: shared partitions, single-run range backfills,
-declared schema as metadata, key prefix = warehouse dataset."""
+declared schema as metadata, key prefix = warehouse dataset, and the per-day checks its declarations imply
+(nba_assets.checks.governance; the asset body ends with `yield from publish(...)`)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,26 @@ import dagster as dg
 import pandas as pd
 
 from nba_assets import settings
-from nba_assets.checks.daily import daily_check_specs
+from nba_assets.checks.governance import SAME_DAY_INPUTS
+from nba_assets.checks.governance import check_specs as declared_checks
 from nba_assets.partitions import HISTORY_DAYS, game_days, history_window
-from nba_assets.storage.schema import TableSchema
-
+from nba_assets.storage.schema import TableSchema, registered
 
 WAREHOUSE_POOL = "warehouse"
+
+
+def _same_day_tables(ins: Mapping[str, dg.AssetIn]) -> tuple[TableSchema, ...]:
+    """The partitioned tables among the inputs whose partition mapping reaches the day itself: a day can only be
+    published when the same day of each of them is (history windows end the day before and never need it)."""
+    tables = []
+    for asset_in in ins.values():
+        mapping = asset_in.partition_mapping
+        if mapping is not None and not (isinstance(mapping, dg.TimeWindowPartitionMapping) and mapping.end_offset >= 0):
+            continue
+        table = registered(*asset_in.key.path)
+        if table.partitioned:
+            tables.append(table)
+    return tuple(tables)
 
 
 def table_asset(
@@ -25,28 +40,28 @@ def table_asset(
     ins: Mapping[str, dg.AssetIn] | None = None,
     deps: Sequence[dg.AssetKey | dg.AssetDep] = (),
     check_specs: Sequence[dg.AssetCheckSpec] = (),
-    partitioned: bool = True,
-    row_counts: bool = True,
 ):
-    """Partitioned tables get the standard per-day checks (nba_assets.checks.daily), with row_counts when the
-    asset can say how many rows each day should have. Every table step writes the warehouse, so all of them
-    share the `warehouse` concurrency pool (DuckDB takes one writer at a time)."""
-    daily = daily_check_specs(table, row_counts) if partitioned else []
+    """Every table step writes the warehouse, so all of them share the `warehouse` concurrency pool (DuckDB takes
+    one writer at a time). A partitioned table's checks derive from its declarations; `check_specs` are the checks
+    of an unpartitioned one."""
+    ins = dict(ins or {})
+    same_day = _same_day_tables(ins) if table.partitioned else ()
+    SAME_DAY_INPUTS[table.asset_key] = same_day
     return dg.asset(
         key=table.asset_key,
         group_name=group,
-        partitions_def=game_days if partitioned else None,
+        partitions_def=game_days if table.partitioned else None,
         # one run computes any partition range (an unpartitioned table once): what lets `dg launch --job nba_graph
         # --partition-range` run the graph, which requires this policy of every asset it selects
         backfill_policy=dg.BackfillPolicy.single_run(),
-        ins=dict(ins or {}),
+        ins=ins,
         deps=list(deps),
-        check_specs=[*check_specs, *daily] or None,
+        check_specs=(declared_checks(table, same_day) if table.partitioned else list(check_specs)) or None,
         pool=WAREHOUSE_POOL,
         description=table.description,
         kinds={"pandas", settings.storage_backend()},
         metadata={
-            **({"partition_expr": table.date_column} if partitioned else {}),
+            **({"partition_expr": table.date_column} if table.partitioned else {}),
             "dagster/column_schema": table.dagster_column_schema(),
             "dagster/table_name": table.qualified_name,
             "key": ", ".join(table.key),

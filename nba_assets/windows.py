@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from nba_assets.calendar import final_games, team_games
+
 _DAY_SPAN = 1 << 20  # larger than any day ordinal we meet (days since 1970), so (entity, day) packs into one int64
 
 
@@ -156,3 +158,34 @@ def last_game(history: GameHistory, start: np.ndarray, end: np.ndarray) -> pd.Da
         return history.frame.reindex(range(len(start)))
     rows = history.frame.iloc[np.where(has, end - 1, 0)].reset_index(drop=True)
     return rows.where(pd.Series(has), other=None) if not has.all() else rows
+
+
+def scheduled_team_games(schedule: pd.DataFrame) -> pd.DataFrame:
+    """Final competitive team-games of the schedule: what the data behind a window should contain."""
+    return team_games(final_games(schedule))[["team_abbr", "game_date", "game_id"]]
+
+
+def team_game_lineage(schedule: pd.DataFrame, *histories: pd.DataFrame) -> tuple[GameHistory, GameHistory]:
+    """The team-games the schedule has (Final, competitive), and those present in every one of `histories` (rows
+    with team_abbr or defending_team_abbr, and game_date): a day missing from any table a row is built from is a
+    gap in that row's windows."""
+    present = None
+    for history in histories:
+        teams = history.rename(columns={"defending_team_abbr": "team_abbr"})[["team_abbr", "game_date"]].drop_duplicates()
+        present = teams if present is None else present.merge(teams, on=["team_abbr", "game_date"])
+    return (GameHistory.build(scheduled_team_games(schedule), "team_abbr"),
+            GameHistory.build(present.reset_index(drop=True), "team_abbr"))
+
+
+def window_lineage(targets: pd.DataFrame, as_of: str, first_game_date: pd.Series, scheduled: GameHistory,
+                   present: GameHistory, prefix: str = "") -> pd.DataFrame:
+    """Team games the schedule has between the window's first game (or the season start) and the day before,
+    and how many of them the data has. A window that silently used stale games after an outage, or around a
+    quarantined day, shows a gap."""
+    span = targets[["team_abbr", as_of]].copy()
+    span["span_start"] = first_game_date.fillna(targets["season_start"]).to_numpy()
+    s, e = scheduled.bounds(span, as_of=as_of, floor="span_start")
+    ps, pe = present.bounds(span, as_of=as_of, floor="span_start")
+    out = pd.DataFrame({f"{prefix}team_games_scheduled": e - s, f"{prefix}team_games_with_data": pe - ps}, index=targets.index)
+    out[f"{prefix}window_complete"] = out[f"{prefix}team_games_with_data"] >= out[f"{prefix}team_games_scheduled"]
+    return out

@@ -111,8 +111,12 @@ def read_table(warehouse: Path, qualified: str, order_by: Sequence[str] = ()) ->
         conn.close()
 
 
+RUN_BOOKKEEPING = {"nba_quality.quarantine": ["run_id", "recorded_at"]}  # which run wrote a ledger row, and when
+
+
 def warehouse_fingerprint(warehouse: Path) -> dict[str, str]:
-    """table -> content hash of its rows in a canonical order (row order and storage layout do not matter)."""
+    """table -> content hash of its rows in a canonical order (row order and storage layout do not matter; the
+    quarantine ledger's run id and time are left out, its reasons are not)."""
     if not warehouse.exists():
         return {}
     conn = duckdb.connect(str(warehouse), read_only=True)
@@ -122,7 +126,8 @@ def warehouse_fingerprint(warehouse: Path) -> dict[str, str]:
         ).fetchall()
         out = {}
         for schema, name in sorted(tables):
-            frame = conn.execute(f"SELECT * FROM {schema}.{name}").fetchdf()
+            frame = conn.execute(f"SELECT * FROM {schema}.{name}").fetchdf().drop(
+                columns=RUN_BOOKKEEPING.get(f"{schema}.{name}", []))
             canonical = frame.astype(str).sort_values(list(frame.columns)).to_csv(index=False)
             out[f"{schema}.{name}"] = hashlib.sha256(canonical.encode()).hexdigest()
         return out

@@ -14,8 +14,8 @@ from nba_assets.automation.sensors import (
     build_pregame_sensor,
     build_results_sensor,
     build_slate_alert,
-    is_backfill_run,
 )
+from nba_assets.instance.unpublished import part_of_backfill
 from nba_assets.predictions.tables import PICK_PUBLICATIONS
 from nba_assets.pregame import AS_OF_TAG, LIVE_TAG, TRIGGER_TAG
 from nba_assets.raw.resource import RawSourceResource
@@ -225,7 +225,42 @@ def test_failure_alert_reports_daily_runs_and_ignores_backfills(tags, alerted):
     if alerted:
         title, details = notifier.alerts[0]
         assert "failed" in title and details["run_id"] == result.run_id
-    assert is_backfill_run(tags) == (not alerted)
+    assert part_of_backfill(tags) == (not alerted)
+
+
+def _alerts_for_quarantine(tmp_path, tags: dict) -> list:
+    """The alerts for the runs a daily results run of DAY3 (tagged `tags`) leaves, with a Final game unscored."""
+    from nba_assets.phase3.assets import PHASE3_ASSETS
+    from nba_assets.resources import duckdb_resources
+
+    notifier = CapturingNotifier()
+    sensor = build_failure_alert(notifier)
+    raw = write_raw(tmp_path / "raw", league_tables(drop_game=G4))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(PHASE3_ASSETS, instance=instance, partition_key=DAY3, tags=tags,
+                                resources=duckdb_resources(str(tmp_path / "w.duckdb"), RawSourceResource(raw_dir=str(raw))))
+        assert result.success  # the run itself completes: the day is quarantined, not the run failed
+        for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE])):
+            failure = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)[0].dagster_event
+            context = dg.build_run_status_sensor_context(sensor_name="daily_run_failure_alert", dagster_event=failure,
+                                                         dagster_instance=instance, dagster_run=run)
+            sensor(context.for_run_failure())
+    return notifier.alerts
+
+
+def test_a_daily_run_that_quarantines_a_day_alerts_with_the_reason(tmp_path):
+    alerts = _alerts_for_quarantine(tmp_path, {})
+    by_table = {details["table"]: (title, details) for title, details in alerts}
+    assert set(by_table) == {"nba_analytics/team_offense_game_summary", "nba_analytics/player_game_summary",
+                             "nba_analytics/team_defense_game_summary"}
+    title, details = by_table["nba_analytics/team_offense_game_summary"]
+    assert title == f"nba_assets: nba_analytics/team_offense_game_summary {DAY3} quarantined, not published"
+    assert details["days"] == DAY3 and G4 in details["reason"] and "box_scores_complete" in details["reason"]
+    assert G4 in by_table["nba_analytics/team_defense_game_summary"][1]["reason"]  # the root cause, downstream too
+
+
+def test_a_backfill_that_quarantines_a_day_stays_quiet(tmp_path):
+    assert _alerts_for_quarantine(tmp_path, {"dagster/backfill": "b1"}) == []
 
 
 def test_webhook_notifier_posts_json(tmp_path):

@@ -1,9 +1,10 @@
 """A corpus of bad and tricky raw input run through the Phase 3 assets over the crafted three-day league.
 
-Each case ends in refused rows named by the raw_contract check of their day (file, row, column, problem, key),
-in an error naming the file and column when no day can own the problem, in a failed check naming the problem, or
-in the documented handling of legitimate input; and the warehouse built from the good league beforehand changes
-by exactly what that handling says (nothing at all for an error, nothing on the other days for refused rows).
+Each case ends in refused rows that quarantine their day (file, row, column, problem and key in the ledger and
+the raw_contract check), in an error naming the file and column when no day can own the problem, in a quarantined
+day for another broken rule (its rows not published, the reason in the ledger, its checks failed), or in the
+documented handling of legitimate input; and the warehouse built from the good league beforehand changes by exactly
+what that handling says (nothing at all for an error, nothing on the other days for a quarantined day).
 test_raw_contract.py covers each contract rule; the cases here are other tables, the cross-table rules and handling.
 """
 
@@ -18,8 +19,8 @@ import pandas as pd
 import pytest
 
 from nba_assets.partitions import game_days
-from nba_assets.phase3.assets import BOX_SCORES_COMPLETE, PHASE3_ASSETS, PROP_PLAYERS_ROSTERED, SCORES_MATCH_SCHEDULE
-from nba_assets.raw.reads import RAW_CONTRACT
+from nba_assets.phase3.assets import PHASE3_ASSETS
+from nba_assets.phase3.tables import BOX_SCORES_COMPLETE, PROP_LINES_MATCH_ROSTERS, RAW_CONTRACT, SCORES_MATCH_SCHEDULE
 from nba_assets_tests.builders import (
     check_evaluations,
     copy_warehouse,
@@ -32,7 +33,7 @@ from nba_assets_tests.builders import (
     warehouse_fingerprint,
     write_raw,
 )
-from nba_assets_tests.test_phase3_crafted import DAY1, DAY3, G3, NO_GAMES, league_tables
+from nba_assets_tests.test_phase3_crafted import DAY1, DAY3, G3, G4, NO_GAMES, league_tables
 
 SCHEDULE, GAMEBOOK, PROPS = "nbac_schedule", "nbac_gamebook_player_stats", "odds_api_player_points_props"
 UNSCHEDULED, POSTPONED = "0022200099", "0022200098"
@@ -111,14 +112,17 @@ def _box_scores(game_id: str, date: str, *teams: str) -> list[dict]:
     return [{**row, "minutes": str(row["minutes"])} for row in rows]
 
 
-# --- refused rows: kept out of every table and named by the raw_contract check of their day ---------------------
-# (until issue 10's day quarantine, the rest of that day is still written; the other days are exactly as before)
+# --- refused rows: kept out of every table; their day is quarantined in the tables reading them and downstream --
 
-RAW_READERS = {  # the Phase 3 tables whose raw_contract check reads each raw table
+RAW_READERS = {  # the Phase 3 tables whose raw_contract rule reads each raw table
     SCHEDULE: {"team_offense_game_summary", "player_game_summary", "upcoming_team_game_context",
                "upcoming_player_game_context"},
     GAMEBOOK: {"team_offense_game_summary", "player_game_summary"},
     PROPS: {"player_game_summary", "upcoming_player_game_context"},
+}
+SAME_DAY_READERS = {  # the Phase 3 tables built from the same day of each table
+    "team_offense_game_summary": {"team_defense_game_summary", "player_game_summary"},
+    "upcoming_team_game_context": {"upcoming_player_game_context"},
 }
 
 
@@ -127,7 +131,7 @@ class Refusal:
     file: str
     column: str
     problem: str
-    key: str | None  # shown in the problem line; None when the problem is the file's shape
+    key: str | None  # the game, player, team or day named; None when the problem is the file's shape
     day: str = DAY3
 
 
@@ -192,9 +196,21 @@ REFUSED_ROWS = [duplicate_schedule_row, null_game_id_in_schedule, null_player_lo
                 points_not_matching_made_shots]
 
 
+def _quarantined(readers: set[str]) -> set[str]:
+    """The readers and every table built from the same day of one of them."""
+    tables = set(readers)
+    while True:
+        grown = tables | {t for table in tables for t in SAME_DAY_READERS.get(table, ())}
+        if grown == tables:
+            return tables
+        tables = grown
+
+
 @pytest.mark.parametrize("corrupt", REFUSED_ROWS, ids=lambda f: f.__name__)
-def test_refused_rows_are_named_on_their_day_and_other_days_do_not_change(tmp_path, baseline, corrupt):
-    """Before issue 10 each case stopped the whole range; now only its day fails raw_contract."""
+def test_refused_rows_quarantine_their_day_and_other_days_do_not_change(tmp_path, baseline, corrupt):
+    """A refused raw row fails raw_contract on its day in every table reading its file: the day is quarantined
+    there and in the tables built from the same day, the ledger names file, row, column, key and problem, and
+    every other day is exactly as in the clean build."""
     tables = league_tables()
     refusal = corrupt(tables)
     outcome = run_case(tmp_path, baseline, tables)
@@ -202,14 +218,25 @@ def test_refused_rows_are_named_on_their_day_and_other_days_do_not_change(tmp_pa
     assert outcome.result.success
     readers = RAW_READERS[refusal.file.split(".")[0]]
     new_failures = outcome.failed_checks - baseline.failed_checks
-    calendar = {(RAW_CONTRACT, "season_calendar", None)} if refusal.file.startswith(SCHEDULE) else set()  # a warning
-    assert {f for f in new_failures if f[0] == RAW_CONTRACT} == calendar | {
-        (RAW_CONTRACT, table, day) for table in readers for day in (refusal.day, None)}
-    problems = outcome.evaluation(RAW_CONTRACT, sorted(readers)[0], refusal.day).metadata["problems"].value
-    line = next(line for line in problems.splitlines() if refusal.problem in line)
-    assert refusal.file in line and f"column '{refusal.column}'" in line, line
-    if refusal.key is not None:
-        assert refusal.key in line, line
+    calendar = {(RAW_CONTRACT.check, "season_calendar", None)} if refusal.file.startswith(SCHEDULE) else set()  # a warning
+    assert {f for f in new_failures if f[0] == RAW_CONTRACT.check} == calendar | {
+        (RAW_CONTRACT.check, table, day) for table in readers for day in (refusal.day, None)}
+
+    ledger = read_table(outcome.warehouse, "nba_quality.quarantine")
+    quarantined = set(zip(ledger["table_name"].str.removeprefix("nba_analytics."),
+                          ledger["game_date"].dt.strftime("%Y-%m-%d")))
+    assert quarantined == {(table, refusal.day) for table in _quarantined(readers)}
+    own = ledger[(ledger["check_name"] == RAW_CONTRACT.check) & ledger["detail"].str.contains(refusal.problem, regex=False)]
+    assert set(own["table_name"].str.removeprefix("nba_analytics.")) == readers, ledger
+    finding = own.iloc[0]
+    assert finding["rule"].startswith(f"{RAW_CONTRACT.check}: ") and finding["severity"] == "ERROR"
+    assert finding["raw_file"].endswith(refusal.file) and finding["raw_row"] >= 1, finding
+    assert finding["column_name"] == refusal.column and finding["detail"].startswith(refusal.file.split(".")[0])
+    named = {finding["game_id"], finding["player_lookup"], finding["team_abbr"], finding["game_date"].strftime("%Y-%m-%d")}
+    assert refusal.key in named, finding
+
+    for table in _quarantined(readers):  # the day is published nowhere it is quarantined
+        assert rows_on(outcome.warehouse, f"nba_analytics.{table}", "game_date", [refusal.day]).empty
     other_days = [day for day in (DAY1, NO_GAMES, DAY3) if day != refusal.day]
     for table in BOX_SCORE_TABLES:
         pd.testing.assert_frame_equal(rows_on(outcome.warehouse, f"nba_analytics.{table}", "game_date", other_days),
@@ -334,7 +361,11 @@ def test_prop_snapshots_after_tipoff_are_ignored(tmp_path, baseline):
     assert warehouse_fingerprint(outcome.warehouse) == baseline.fingerprint
 
 
-def test_prop_line_for_a_player_on_no_roster_is_reported(tmp_path, baseline):
+def _prop_summary(outcome: Outcome) -> dg.AssetCheckEvaluation:
+    return outcome.evaluation(PROP_LINES_MATCH_ROSTERS.check, "upcoming_player_game_context", None)
+
+
+def test_prop_line_for_a_player_on_no_roster_is_counted_not_failed(tmp_path, baseline):
     tables = league_tables()
     tables[PROPS].append({**_first(tables[PROPS], player_lookup="jaysontatum", points_line=27.5),
                           "game_date": pd.Timestamp(DAY3).date(), "game_id": G3, "player_lookup": "nosuchplayer",
@@ -342,32 +373,59 @@ def test_prop_line_for_a_player_on_no_roster_is_reported(tmp_path, baseline):
                           "minutes_before_tipoff": 90.0})
     outcome = run_case(tmp_path, baseline, tables)
 
-    assert outcome.result.success
-    assert outcome.failed_checks - baseline.failed_checks == {
-        (PROP_PLAYERS_ROSTERED, "upcoming_player_game_context", DAY3)}  # the run's summary failed already (DAY1)
-    report = outcome.evaluation(PROP_PLAYERS_ROSTERED, "upcoming_player_game_context", DAY3)
-    assert report.severity == dg.AssetCheckSeverity.WARN
-    assert report.metadata["players"].value == 1 and "nosuchplayer" in report.metadata["lines"].value
+    assert outcome.result.success and outcome.failed_checks == baseline.failed_checks == set()
+    summary = _prop_summary(outcome)
+    assert summary.passed and summary.metadata["prop_lines_without_rostered_player"].value == 3  # with opening night's 2
+    assert "nosuchplayer" in {line["player_lookup"] for line in summary.metadata["examples_without_rostered_player"].value}
     assert warehouse_fingerprint(outcome.warehouse) == baseline.fingerprint  # the line is used nowhere
 
 
-def test_final_game_without_one_teams_box_score_fails_its_check(tmp_path, baseline):
+def test_prop_line_for_another_game_than_the_players_fails_its_check(tmp_path, baseline):
+    tables = league_tables()
+    tables[PROPS].append({**_first(tables[PROPS], player_lookup="jaysontatum", points_line=27.5),
+                          "game_date": pd.Timestamp(DAY3).date(), "game_id": G4,  # Boston plays G3 that night
+                          "snapshot_timestamp": pd.Timestamp("2022-10-20 22:00", tz="UTC"), "minutes_before_tipoff": 90.0})
+    outcome = run_case(tmp_path, baseline, tables)
+
+    assert outcome.result.success  # a warn rule: the day is published and flagged
+    assert outcome.failed_checks - baseline.failed_checks == {
+        (PROP_LINES_MATCH_ROSTERS.check, "upcoming_player_game_context", day) for day in (DAY3, None)}
+    report = outcome.evaluation(PROP_LINES_MATCH_ROSTERS.check, "upcoming_player_game_context", DAY3)
+    assert report.severity == dg.AssetCheckSeverity.WARN
+    assert all(part in report.metadata["examples"].value for part in ("jaysontatum", G4, G3))
+    assert read_table(outcome.warehouse, "nba_quality.quarantine").empty
+
+
+def _quarantined_in_box_score_tables(day: str) -> set[tuple[str, str, str | None]]:
+    """The failed checks of a day quarantined in team offense, and so in the tables built from it that day."""
+    return {(check, table, when) for when in (day, None) for check, table in (
+        ("inputs_published", "player_game_summary"), ("inputs_published", "team_defense_game_summary"))}
+
+
+def test_final_game_without_one_teams_box_score_quarantines_the_day(tmp_path, baseline):
     tables = league_tables()
     tables[GAMEBOOK] = [row for row in tables[GAMEBOOK] if (row["game_id"], row["team_abbr"]) != (G3, "NYK")]
     outcome = run_case(tmp_path, baseline, tables)
 
-    assert outcome.result.success  # the other days and games are written
+    assert outcome.result.success  # the other days are written
     # player_game_summary counts rows against the box scores it uses, so only the schedule-based count fails
-    assert outcome.failed_checks - baseline.failed_checks == {
+    assert outcome.failed_checks - baseline.failed_checks == _quarantined_in_box_score_tables(DAY3) | {
         (check, table, day) for day in (DAY3, None) for check, table in (
-            (BOX_SCORES_COMPLETE, "team_offense_game_summary"), (BOX_SCORES_COMPLETE, "player_game_summary"),
+            (BOX_SCORES_COMPLETE.check, "team_offense_game_summary"), (BOX_SCORES_COMPLETE.check, "player_game_summary"),
             ("row_counts", "team_offense_game_summary"))}
-    missing = outcome.evaluation(BOX_SCORES_COMPLETE, "team_offense_game_summary", DAY3).metadata
-    assert missing["missing_games"].value == 1 and G3 in missing["missing_game_list"].value
-    # the game is left out whole (Boston's rows too), and nothing else differs
-    assert warehouse_fingerprint(outcome.warehouse) == edited_fingerprint(
+    missing = outcome.evaluation(BOX_SCORES_COMPLETE.check, "team_offense_game_summary", DAY3).metadata
+    assert missing["findings"].value == 1 and G3 in missing["examples"].value
+    ledger = read_table(outcome.warehouse, "nba_quality.quarantine", order_by=["table_name", "finding"])
+    assert set(ledger["game_date"].dt.strftime("%Y-%m-%d")) == {DAY3}
+    assert set(ledger.loc[ledger["rule"] == BOX_SCORES_COMPLETE.check, "game_id"]) == {G3}
+    # the whole day is left out of the box-score tables (DAY3's other game too), and nothing else differs
+    assert _without_ledger(warehouse_fingerprint(outcome.warehouse)) == _without_ledger(edited_fingerprint(
         baseline.warehouse, tmp_path,
-        *(f"DELETE FROM nba_analytics.{table} WHERE game_id = '{G3}'" for table in BOX_SCORE_TABLES))
+        *(f"DELETE FROM nba_analytics.{table} WHERE game_date = '{DAY3}'" for table in BOX_SCORE_TABLES)))
+
+
+def _without_ledger(fingerprint: dict[str, str]) -> dict[str, str]:
+    return {table: digest for table, digest in fingerprint.items() if table != "nba_quality.quarantine"}
 
 
 def test_neutral_site_game_has_no_travel_distance(tmp_path, baseline):
@@ -384,7 +442,7 @@ def test_neutral_site_game_has_no_travel_distance(tmp_path, baseline):
                             f"travel_miles = NULL WHERE game_id = '{G3}'")
 
 
-def test_box_score_points_that_disagree_with_the_final_score_fail_their_check(tmp_path, baseline):
+def test_box_score_points_that_disagree_with_the_final_score_quarantine_the_day(tmp_path, baseline):
     tables = league_tables()
     corrected = next(row for row in tables[GAMEBOOK] if row["game_id"] == G3 and row["team_abbr"] == "NYK"
                      and row["points"])
@@ -394,13 +452,16 @@ def test_box_score_points_that_disagree_with_the_final_score_fail_their_check(tm
     outcome = run_case(tmp_path, baseline, tables)
 
     assert outcome.result.success
-    assert outcome.failed_checks - baseline.failed_checks == {
-        (SCORES_MATCH_SCHEDULE, "team_offense_game_summary", day) for day in (DAY3, None)}
-    report = outcome.evaluation(SCORES_MATCH_SCHEDULE, "team_offense_game_summary", DAY3).metadata
-    assert report["teams"].value == 1
-    assert all(part in report["mismatches"].value for part in (G3, "NYK", "100", "103"))
+    assert outcome.failed_checks - baseline.failed_checks == _quarantined_in_box_score_tables(DAY3) | {
+        (SCORES_MATCH_SCHEDULE.check, "team_offense_game_summary", day) for day in (DAY3, None)}
+    report = outcome.evaluation(SCORES_MATCH_SCHEDULE.check, "team_offense_game_summary", DAY3).metadata
+    assert report["findings"].value == 1
+    assert all(part in report["examples"].value for part in (G3, "NYK", "100", "103"))
+    ledger = read_table(outcome.warehouse, "nba_quality.quarantine")
+    mismatch = ledger[ledger["rule"] == SCORES_MATCH_SCHEDULE.check].iloc[0]
+    assert (mismatch["game_id"], mismatch["team_abbr"]) == (G3, "NYK") and "box_score_points=103" in mismatch["detail"]
     offense = read_table(outcome.warehouse, "nba_analytics.team_offense_game_summary")
-    assert offense.loc[(offense["game_id"] == G3) & (offense["team_abbr"] == "NYK"), "points_scored"].tolist() == [103]
+    assert DAY3 not in set(offense["game_date"].dt.strftime("%Y-%m-%d"))  # the 103 is published nowhere
 
 
 def _first_day_without_partition() -> str:

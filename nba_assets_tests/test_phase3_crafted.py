@@ -4,7 +4,9 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from nba_assets.phase3.assets import BOX_SCORES_COMPLETE, PHASE3_ASSETS, PROP_PLAYERS_ROSTERED
+from nba_assets.partitions import game_days
+from nba_assets.phase3.assets import PHASE3_ASSETS
+from nba_assets.phase3.tables import BOX_SCORES_COMPLETE, PROP_LINES_MATCH_ROSTERS
 from nba_assets_tests.builders import (
     check_evaluations,
     filler_team,
@@ -129,10 +131,13 @@ def test_upcoming_contexts_use_only_earlier_games(league):
     raw, warehouse = league
     instance = dg.DagsterInstance.ephemeral()
     result = materialize(PHASE3_ASSETS, raw, warehouse, DAY1, DAY3, instance=instance)
-    unrostered = {e.partition: e for e in check_evaluations(instance, result.run_id) if e.check_name == PROP_PLAYERS_ROSTERED}
-    # opening night: no pre-game roster is knowable, so the two prop lines cannot be used, and the check says so
-    assert not unrostered[DAY1].passed and "jaysontatum" in unrostered[DAY1].metadata["lines"].value
-    assert unrostered[DAY3].passed
+    lines = {e.partition: e for e in check_evaluations(instance, result.run_id) if e.check_name == PROP_LINES_MATCH_ROSTERS.check}
+    # opening night: no pre-game roster is knowable, so the two prop lines cannot be used: expected, so a flag in
+    # the run's result, not a failure
+    assert set(lines) == {None} and lines[None].passed
+    assert lines[None].metadata["prop_lines_without_rostered_player"].value == 2
+    assert {line["player_lookup"] for line in lines[None].metadata["examples_without_rostered_player"].value} == {
+        "jaysontatum", "jaylenbrown"}
     teams = read_table(warehouse, "nba_analytics.upcoming_team_game_context")
     bos = teams[(teams["team_abbr"] == "BOS") & (teams["game_date"] == DAY3)].iloc[0]
     assert (bos["days_since_last_game"], bos["team_days_rest"], bos["game_number_in_season"]) == (2, 1, 2)
@@ -162,40 +167,49 @@ def test_no_game_day_materializes_empty(league):
     for table in ("team_offense_game_summary", "player_game_summary", "upcoming_player_game_context"):
         assert read_table(warehouse, f"nba_analytics.{table}").empty
     evaluations = check_evaluations(instance, result.run_id)
-    assert {e.check_name for e in evaluations} >= {BOX_SCORES_COMPLETE, "row_counts", "column_rules"}
+    assert {e.check_name for e in evaluations} >= {BOX_SCORES_COMPLETE.check, "row_counts", "column_rules"}
     assert all(e.passed for e in evaluations)
-    assert {e.partition for e in evaluations} == {NO_GAMES, None}  # the day's own result and the run's summary
+    assert {e.partition for e in evaluations} == {None}  # a range run (of one day): passing days are not logged one by one
 
 
-def test_incomplete_day_fails_its_check_and_heals(tmp_path):
+def test_incomplete_day_is_quarantined_and_heals(tmp_path):
     raw = write_raw(tmp_path / "raw", league_tables(drop_game=G4))
     warehouse = tmp_path / "w.duckdb"
     instance = dg.DagsterInstance.ephemeral()
     result = materialize(PHASE3_ASSETS, raw, warehouse, DAY1, DAY3, instance=instance)
     assert result.success  # the rest of the range completes
     evaluations = check_evaluations(instance, result.run_id)
-    completeness = [e for e in evaluations if e.check_name == BOX_SCORES_COMPLETE and e.partition]
-    failed = [e for e in completeness if not e.passed]
-    assert {e.asset_key.path[-1] for e in failed} == {"team_offense_game_summary", "player_game_summary"}
-    assert {e.partition for e in failed} == {DAY3}  # one result per day, even inside the range run
-    assert {e.partition for e in completeness if e.passed} == {DAY1, NO_GAMES}
-    assert G4 in failed[0].metadata["missing_game_list"].value
+    completeness = [e for e in evaluations if e.check_name == BOX_SCORES_COMPLETE.check and e.partition]
+    assert {(e.asset_key.path[-1], e.partition, e.passed) for e in completeness} == {
+        ("team_offense_game_summary", DAY3, False), ("player_game_summary", DAY3, False)}  # only failed days, one each
+    assert G4 in completeness[0].metadata["examples"].value
     counts = {(e.asset_key.path[-1], e.partition): e for e in evaluations if e.check_name == "row_counts"}
     summary = counts[("team_offense_game_summary", None)]  # the run's summary names the failing day
     assert not summary.passed and summary.metadata["failed_days"].value == [DAY3]
-    short = counts[("team_offense_game_summary", DAY3)]
-    assert not short.passed and (short.metadata["rows"].value, short.metadata["expected_rows"].value) == (2, 4)
-    offense = read_table(warehouse, "nba_analytics.team_offense_game_summary")
-    assert G4 not in set(offense["game_id"]) and G3 in set(offense["game_id"])
+    assert "2 rows, expected 4" in counts[("team_offense_game_summary", DAY3)].metadata["examples"].value
+    # the day is quarantined in the box-score tables and, through its same-day input, in team defense
+    for table in ("team_offense_game_summary", "player_game_summary", "team_defense_game_summary"):
+        assert DAY3 not in set(read_table(warehouse, f"nba_analytics.{table}")["game_date"].dt.strftime("%Y-%m-%d")), table
+        statuses = instance.get_status_by_partition(dg.AssetKey(["nba_analytics", table]), [DAY1, DAY3], game_days)
+        assert statuses == {DAY1: dg.AssetPartitionStatus.MATERIALIZED, DAY3: dg.AssetPartitionStatus.FAILED}, table
+    ledger = read_table(warehouse, "nba_quality.quarantine", order_by=["table_name", "finding"])
+    assert set(ledger["game_date"].dt.strftime("%Y-%m-%d")) == {DAY3}
+    offense = ledger[ledger["table_name"] == "nba_analytics.team_offense_game_summary"]
+    assert list(offense["rule"]) == ["box_scores_complete", "rows = two teams per Final competitive game (schedule)"]
+    assert offense["game_id"].iloc[0] == G4
+    defense = ledger[ledger["table_name"] == "nba_analytics.team_defense_game_summary"].iloc[0]
+    assert defense["rule"] == "upstream team_offense_game_summary unpublished" and G4 in defense["detail"]
 
     write_raw(raw, league_tables())  # the box scores arrive
     healed = materialize(PHASE3_ASSETS, raw, warehouse, DAY3, instance=instance)
     assert all(e.passed for e in check_evaluations(instance, healed.run_id))
-    key = dg.AssetCheckKey(dg.AssetKey(["nba_analytics", "team_offense_game_summary"]), BOX_SCORES_COMPLETE)
+    key = dg.AssetCheckKey(dg.AssetKey(["nba_analytics", "team_offense_game_summary"]), BOX_SCORES_COMPLETE.check)
     history = instance.event_log_storage.get_asset_check_execution_history(key, limit=20)  # newest first
     day3 = [record.status.value for record in history if record.partition == DAY3]
     assert day3[:2] == ["SUCCEEDED", "FAILED"]  # healed by the rerun, after failing in the range run
     assert G4 in set(read_table(warehouse, "nba_analytics.team_offense_game_summary")["game_id"])
+    assert read_table(warehouse, "nba_quality.quarantine").empty  # the day's reasons went with the rebuild
+    assert instance.get_status_by_partition(key.asset_key, [DAY3], game_days) == {DAY3: dg.AssetPartitionStatus.MATERIALIZED}
 
 
 def test_exhibition_games_are_filtered_and_counted(league):

@@ -2,6 +2,8 @@
 runs, the point-in-time property, early season, the All-Star break, traded players, source tags and ranges."""
 
 
+import re
+
 import dagster as dg
 import duckdb
 import numpy as np
@@ -10,8 +12,8 @@ import pytest
 
 from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase4 import features as fc
-from nba_assets.checks.quality import COLUMN_RULES_CHECK
-from nba_assets.phase4.assets import PHASE4_ASSETS, WINDOW_COMPLETE
+from nba_assets.checks.rules import COLUMN_RULES, WINDOWS_COMPLETE
+from nba_assets.phase4.assets import PHASE4_ASSETS
 from nba_assets.raw.contract import RAW_TABLES
 from nba_assets_tests.builders import check_evaluations, copy_warehouse, materialize, read_table, rows_on, write_raw
 
@@ -198,11 +200,19 @@ def test_stale_window_after_an_outage_fails_the_window_check(league_2021, histor
     conn.close()
     instance = dg.DagsterInstance.ephemeral()
     result = materialize(GRAPH, league_2021, warehouse, DAY.strftime("%Y-%m-%d"), instance=instance)
-    checks = {(e.asset_key.path[-1], e.check_name): e for e in check_evaluations(instance, result.run_id)
-              if e.partition == DAY.strftime("%Y-%m-%d")}
-    failed = checks[("player_daily_cache", WINDOW_COMPLETE)]
-    assert not failed.passed and failed.metadata["stale_rows"].value > 100
-    assert failed.partition == DAY.strftime("%Y-%m-%d") and "l10_team_games_with_data" in failed.metadata["examples"].value
-    assert checks[("ml_feature_store", COLUMN_RULES_CHECK)].passed
+    assert result.success
+    checks = {(e.asset_key.path[-1], e.check_name, e.partition): e for e in check_evaluations(instance, result.run_id)}
+    day = DAY.strftime("%Y-%m-%d")
+    failed = checks[("player_daily_cache", WINDOWS_COMPLETE, day)]
+    assert not failed.passed and failed.severity == dg.AssetCheckSeverity.WARN  # published, flagged
+    stale_rows = int(re.search(r"(\d+) of the day's rows built from an incomplete window", failed.metadata["examples"].value)[1])
+    assert stale_rows > 100 and "l10_window_complete" in failed.metadata["examples"].value
+    # every table whose rows read the outage's days carries the gap, down to the feature store
+    for table in ("upcoming_player_game_context", "upcoming_team_game_context", "team_defense_zone_analysis",
+                  "player_shot_zone_analysis", "ml_feature_store"):
+        assert not checks[(table, WINDOWS_COMPLETE, day)].passed, table
+    assert checks[("ml_feature_store", COLUMN_RULES, None)].passed
     cache = rows_on(warehouse, "nba_precompute.player_daily_cache", "cache_date", [DAY])
     assert (cache["l10_team_games_with_data"] < cache["l10_team_games_scheduled"]).mean() > 0.9
+    features = rows_on(warehouse, "nba_predictions.ml_feature_store", "game_date", [DAY])
+    assert not features["window_complete"].any()

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from nba_assets.phase4 import features as fc
-from nba_assets.phase4.common import scheduled_team_games
+from nba_assets.windows import scheduled_team_games
 from nba_assets.phase4.composite_factors import fatigue, player_composite_factors, shot_zone_mismatch
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE, quality
 from nba_assets.phase4.player_cache import player_daily_cache, recent_trend

@@ -1,7 +1,8 @@
 """The raw contract on crafted rows: each rule's exact problem (file, CSV line or Parquet row, day, key, column,
 value, problem); what stops a read because no day can own it; the real data and the simulated league passing every
 rule; and, per class of bad input real feeds produce, a range run in which only the bad row's day fails
-raw_contract, the other days equal a clean run, and the bad value is in no table."""
+raw_contract and is quarantined (the ledger names file, line, column and value), the other days equal a clean run,
+and the bad value is in no table consumers read."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from nba_assets.raw.contract import (
     RAW_TABLES,
     RawDataError,
     format_problem,
-    problems_by_day,
 )
 from nba_assets.raw.reads import RAW_CONTRACT, RawReads
 from nba_assets.raw.sources import FileRawSource
@@ -31,6 +31,7 @@ from nba_assets_tests.builders import (
     failure_message,
     filler_team,
     materialize,
+    read_table,
     rows_on,
     team_boxscore,
     warehouse_fingerprint,
@@ -339,7 +340,7 @@ def test_each_rule_refuses_the_row_and_names_it(tmp_path, break_rule, fmt):
     broken = break_rule(tables)
     checked = read_checked(tmp_path / "raw", tables, fmt, broken.table)
 
-    problems = checked.problems[checked.problems["rule"] == broken.rule]
+    problems = checked.problems[checked.problems["contract_rule"] == broken.rule]
     assert len(problems) >= 1, checked.problems
     problem = problems.iloc[0]
     line = format_problem(problem)
@@ -395,7 +396,7 @@ def test_season_year_fits_the_dates_of_every_real_season_shape():
         5: "season_year 2012 does not fit game_date 2021-11-02 (a game on that date belongs to 2021-22)"}
 
 
-def test_problems_become_per_day_check_failures(tmp_path):
+def test_problems_become_the_failing_rows_of_their_days_raw_contract_rule(tmp_path):
     tables = full_league()
     seconds_written_as_minutes(tables)
     negative_prop_line = _set(PROPS, "points_line", -1.0, player_lookup="jaylenbrown")
@@ -404,12 +405,15 @@ def test_problems_become_per_day_check_failures(tmp_path):
     reads = RawReads(FileRawSource(raw), dt.date(2022, 10, 18), dt.date(2022, 10, 21))
     for table in (GAMEBOOK, PROPS):
         reads.read(table)
-    failures = problems_by_day(reads.problems)
-    assert set(failures) == {pd.Timestamp(DAY1), pd.Timestamp(DAY3)}
-    passed, metadata = failures[pd.Timestamp(DAY3)]
-    assert not passed and metadata["refused_rows"] == 1 and metadata["tables"] == [GAMEBOOK]
-    assert "column 'minutes' = '2160'" in metadata["problems"] and "bos0" in metadata["problem_table"]
-    assert failures[pd.Timestamp(DAY1)][1]["rules"] == ["bounds"]
+    assert set(reads.failing_rows([pd.Timestamp(DAY1), pd.Timestamp(DAY3)])["game_date"]) == {
+        pd.Timestamp(DAY1), pd.Timestamp(DAY3)}
+    failing = reads.failing_rows([pd.Timestamp(DAY3)])  # only the days asked for
+    assert len(failing) == 1
+    row = failing.iloc[0]
+    assert (row["rule"], row["column_name"], row["offending_value"], row["player_lookup"]) == (
+        "bounds", "minutes", "2160", "bos0")
+    assert row["detail"].startswith(f"{GAMEBOOK}: ") and row["raw_file"].endswith(f"{GAMEBOOK}.parquet")
+    assert row["raw_row"] >= 1
 
 
 # --- what no day can own stops the read ------------------------------------------------------------------------
@@ -623,15 +627,19 @@ def test_a_bad_row_fails_its_day_only_and_reaches_no_table(tmp_path, clean_run, 
     assert {(e.asset_key.path[-1], e.partition) for e in contract if not e.passed} == {
         (table, DAY3) for table in bad_day.readers}
     assert all(e.passed for e in contract if e.partition in (DAY1, NO_GAMES))
-    failed = next(e for e in contract if not e.passed)
-    problems = failed.metadata["problems"].value
-    assert f"{broken.table}.csv, line {broken.position + 2}) " in problems and broken.problem in problems, problems
-    assert f"column '{broken.column}' = '{broken.shown('csv')}'" in problems, problems
+    ledger = read_table(warehouse, "nba_quality.quarantine")
+    own = ledger[(ledger["check_name"] == RAW_CONTRACT) & ledger["detail"].str.contains(broken.problem, regex=False)]
+    assert set(own["table_name"].str.removeprefix("nba_analytics.")) == bad_day.readers, ledger
+    finding = own.iloc[0]
+    assert finding["raw_file"].endswith(f"{broken.table}.csv") and finding["raw_row"] == broken.position + 2, finding
+    assert (finding["column_name"], finding["offending_value"]) == (broken.column, broken.shown("csv")), finding
 
     conn = duckdb.connect(str(warehouse), read_only=True)
     try:
+        # every table consumers read; the quarantine ledger keeps the value aside with the reason
         tables_present = [f"{s}.{t}" for s, t in conn.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema <> 'main'").fetchall()]
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('main', 'nba_quality')").fetchall()]
         for table in tables_present:
             assert bad_day.absent(conn, table, _columns(conn, table)), f"{name}: the bad value reached {table}"
     finally:

@@ -8,7 +8,8 @@
   exists (trained first when missing); again whenever an input of a game not yet started changes; never for a
   game that has tipped off;
 - slate alert: no live publication a configured number of minutes before the day's first tip-off;
-- failure alert: a failed run that is not part of a backfill is reported through the notifier.
+- failure alert: a failed run that is not part of a backfill is reported through the notifier, and so is a day
+  a daily run quarantined (its `quarantined_days` run fails with the reason, instance/unpublished.py).
 
 Default status: STOPPED, so a development instance does nothing on its own; NBA_ASSETS_AUTOMATION=running
 starts them (docs/operations.md).
@@ -51,7 +52,7 @@ from nba_assets.automation.readiness import (
     unready_days,
 )
 from nba_assets.calendar import final_games
-from nba_assets.instance.cli_runs import CLI_LAUNCHER, LAUNCHED_BY_TAG
+from nba_assets.instance.unpublished import DAYS_TAG, QUARANTINE_OF_RUN_TAG, REASON_TAG, TABLE_TAG, part_of_backfill
 from nba_assets.partitions import TIMEZONE
 from nba_assets.predictions.assets import points_model
 from nba_assets.predictions.tables import PICK_PUBLICATIONS
@@ -247,21 +248,27 @@ def build_slate_alert(clock: Callable[[], dt.datetime] = utc_now, notifier: Noti
     return slate_alert
 
 
-def is_backfill_run(tags: dict) -> bool:
-    return "dagster/backfill" in tags or tags.get(LAUNCHED_BY_TAG) == CLI_LAUNCHER
+def alert_for(run: dg.DagsterRun, failure_message: str) -> tuple[str, dict]:
+    """The notifier's title and details for a failed run: a quarantined day names the table, day and reason."""
+    if QUARANTINE_OF_RUN_TAG in run.tags:
+        return (f"nba_assets: {run.tags[TABLE_TAG]} {run.tags[DAYS_TAG]} quarantined, not published",
+                {"table": run.tags[TABLE_TAG], "days": run.tags[DAYS_TAG], "reason": run.tags[REASON_TAG],
+                 "run_id": run.tags[QUARANTINE_OF_RUN_TAG],
+                 "ledger": "nba_quality.quarantine", "heal": "fix the raw data, then rebuild the days"})
+    return (f"nba_assets: run {run.job_name} failed",
+            {"run_id": run.run_id, "job": run.job_name, "partition": run.tags.get("dagster/partition"),
+             "error": failure_message})
 
 
 def build_failure_alert(notifier: Notifier | None = None) -> dg.SensorDefinition:
     @dg.run_failure_sensor(name="daily_run_failure_alert", default_status=default_status(),
-                           description="Reports failed daily runs through the notifier; backfill runs stay quiet.")
+                           description="Reports failed daily runs and days a daily run quarantined through the notifier; "
+                                       "backfills stay quiet.")
     def failure_alert(context: dg.RunFailureSensorContext):
         run = context.dagster_run
-        if is_backfill_run(run.tags):
+        if part_of_backfill(run.tags):
             return dg.SkipReason(f"run {run.run_id} belongs to a backfill")
-        (notifier or notifier_from_environment()).notify(
-            f"nba_assets: run {run.job_name} failed",
-            {"run_id": run.run_id, "job": run.job_name, "partition": run.tags.get("dagster/partition"),
-             "error": context.failure_event.message})
+        (notifier or notifier_from_environment()).notify(*alert_for(run, context.failure_event.message))
         return None
 
     return failure_alert

@@ -1,8 +1,8 @@
 """Checks that read the warehouse back, for every table: the declared schema, one row per key across all
 days, coverage per season (the dashboard of expected vs materialized game dates, as `nba-assets coverage`
-prints it), and freshness of the latest day that should exist by now.
+prints it, with the reason for each missing date), and freshness of the latest day that should exist by now.
 
-They run on a daily schedule, after every CLI backfill, and on demand from the UI.
+They run on a daily schedule, at the end of every graph run (CLI backfills included), and on demand from the UI.
 """
 
 
@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pandas as pd
 
-from nba_assets.calendar import SEASON_CALENDAR
-from nba_assets.coverage import COVERAGE_RULES, coverage_for, expectations
-from nba_assets.partitions import TIMEZONE
-from nba_assets.predictions.tables import PICK_PUBLICATIONS, POINTS_MODEL
+from nba_assets.calendar import FINAL, scheduled_games
+from nba_assets.catalog import GAME_DAY_TABLES, GRAPH_TABLES
+from nba_assets.coverage import coverage_report
+from nba_assets.partitions import TIMEZONE, game_days
 from nba_assets.raw.resource import RawSourceResource
 from nba_assets.storage.schema import TableSchema
 from nba_assets.storage.warehouse import Warehouse
@@ -23,14 +24,8 @@ from nba_assets.table_asset import WAREHOUSE_POOL
 
 SCHEMA, COVERAGE, FRESHNESS = "schema_matches_declaration", "coverage", "fresh"
 TABLE_KEY_UNIQUE = "table_key_unique"
-GAME_DAY_TABLES: list[TableSchema] = [rule.table for rule in COVERAGE_RULES]
-ALL_TABLES: list[TableSchema] = [SEASON_CALENDAR, *GAME_DAY_TABLES, POINTS_MODEL, PICK_PUBLICATIONS]
-
-# Box scores of day D arrive overnight: D must be there by 10:00 US Eastern on D + 1. Pre-game tables of
-# day D must be there by 18:00 on D, before the evening's tip-offs.
-RESULT_TABLES = {"team_offense_game_summary", "team_defense_game_summary", "player_game_summary",
-                 "prediction_accuracy", "system_daily_performance"}
-RESULTS_DEADLINE_HOUR, PREGAME_DEADLINE_HOUR = 10, 18
+ALL_TABLES: list[TableSchema] = list(GRAPH_TABLES)
+FRESH_TABLES: list[TableSchema] = [table for table in GRAPH_TABLES if table.deadline is not None]
 
 
 def _specs(name: str, description: str, tables: list[TableSchema]) -> list[dg.AssetCheckSpec]:
@@ -92,46 +87,77 @@ def coverage_table(report: dict[str, dict]) -> dg.TableMetadataValue:
 
 
 @dg.multi_asset_check(specs=_specs(COVERAGE, "per season: game dates the schedule expects vs materialized, missing "
-                                             "dates listed (days without games are never gaps)", GAME_DAY_TABLES),
+                                             "dates listed with their reason (days without games are never gaps)",
+                                   list(GAME_DAY_TABLES)),
                       can_subset=True, name="coverage_checks", pool=WAREHOUSE_POOL)
 def coverage_checks(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, raw: RawSourceResource):
     def read_columns(table, columns):
         return warehouse.read_table(table, columns=columns)
 
-    expected = expectations(raw.read_all("nbac_schedule"), read_columns)
-    rules = {rule.table.name: rule for rule in COVERAGE_RULES}
+    report = coverage_report(raw.read_all("nbac_schedule"), read_columns)["tables"]
     for table in _selected(context, COVERAGE):
-        report = coverage_for(rules[table.name], expected, read_columns)
-        missing = {season: row["missing"] for season, row in report.items() if row["missing"]}
+        seasons = report[table.name]
+        missing = {season: row["missing"] for season, row in seasons.items() if row["missing"]}
+        reasons = {day: reason for row in seasons.values() for day, reason in row["reasons"].items()}
         yield dg.AssetCheckResult(
             asset_key=table.asset_key, check_name=COVERAGE, passed=not missing,
-            metadata={"coverage": coverage_table(report), "missing_dates": dg.MetadataValue.json(missing),
-                      "expected_dates": sum(r["expected"] for r in report.values()),
-                      "materialized_dates": sum(r["materialized"] for r in report.values())})
+            metadata={"coverage": coverage_table(seasons), "missing_dates": dg.MetadataValue.json(missing),
+                      "reasons": dg.MetadataValue.json(dict(list(reasons.items())[:100])),
+                      "expected_dates": sum(r["expected"] for r in seasons.values()),
+                      "materialized_dates": sum(r["materialized"] for r in seasons.values())})
 
 
-def required_day(table: TableSchema, now: dt.datetime) -> dt.date:
-    """The latest day whose partition must exist at `now` (US Eastern)."""
-    local = now.astimezone(ZoneInfo(TIMEZONE))
-    if table.name in RESULT_TABLES:
-        return local.date() - dt.timedelta(days=1 if local.hour >= RESULTS_DEADLINE_HOUR else 2)
-    return local.date() - dt.timedelta(days=0 if local.hour >= PREGAME_DEADLINE_HOUR else 1)
+def deadline_of(table: TableSchema, day: dt.date) -> dt.datetime:
+    """When `table` must hold `day`, in US Eastern (its declared deadline)."""
+    deadline = table.deadline
+    return dt.datetime.combine(day + dt.timedelta(days=deadline.days_after), dt.time(deadline.hour), ZoneInfo(TIMEZONE))
 
 
-@dg.multi_asset_check(specs=_specs(FRESHNESS, "the latest day that should exist by now is materialized (results by 10:00 "
-                                              "US Eastern the next day, pre-game tables by 18:00 the same day)",
-                                   GAME_DAY_TABLES),
+def due_day(table: TableSchema, schedule: pd.DataFrame, now: dt.datetime) -> tuple[dt.date | None, bool]:
+    """The latest day with competitive games whose deadline for `table` has passed at `now`, and whether all its
+    games are Final in the schedule; (None, True) when no game day is due yet."""
+    games = scheduled_games(schedule)
+    if games.empty:
+        return None, True
+    final_by_day = games.assign(final=games["game_status"] == FINAL).groupby(games["game_date"].dt.date)["final"].all()
+    due = [day for day in final_by_day.index if deadline_of(table, day) <= now]
+    if not due:
+        return None, True
+    latest = max(due)
+    return latest, bool(final_by_day[latest])
+
+
+def freshness(table: TableSchema, schedule: pd.DataFrame, now: dt.datetime,
+              status: dg.AssetPartitionStatus | None) -> tuple[bool, dict]:
+    """Fresh when the latest due game day (judged against the raw schedule) is materialized and, for tables built
+    from box scores, its games are Final in the source: a finished season stays fresh, a deployment whose data
+    stops arriving does not. `status`: the due day's partition status in the instance."""
+    day, games_final = due_day(table, schedule, now)
+    if day is None:
+        return True, {"due_day": "none: no game day is due yet"}
+    materialized = status == dg.AssetPartitionStatus.MATERIALIZED
+    passed = materialized and (games_final or not table.deadline.needs_final)
+    problem = ("" if passed else
+               f"{day} is {status.value.lower() if status else 'not materialized'}" if not materialized else
+               f"the games of {day} are not Final in the source: results stopped arriving")
+    return passed, {"due_day": day.isoformat(), "deadline": deadline_of(table, day).strftime("%Y-%m-%d %H:%M %Z"),
+                    "deadline_rule": table.deadline.description, "due_day_games_final": games_final,
+                    "due_day_status": status.value if status else "missing", **({"problem": problem} if problem else {})}
+
+
+@dg.multi_asset_check(specs=_specs(FRESHNESS, "the latest game day due by its declared deadline is materialized (and, for "
+                                              "results, its games are Final in the raw schedule)", FRESH_TABLES),
                       can_subset=True, name="freshness_checks")
-def freshness_checks(context: dg.AssetCheckExecutionContext):
+def freshness_checks(context: dg.AssetCheckExecutionContext, raw: RawSourceResource):
     now = dt.datetime.now(dt.timezone.utc)
+    schedule = raw.read_all("nbac_schedule")
     for table in _selected(context, FRESHNESS):
-        due = required_day(table, now).isoformat()
-        materialized = context.instance.get_materialized_partitions(table.asset_key)
-        latest = max(materialized) if materialized else None
-        yield dg.AssetCheckResult(asset_key=table.asset_key, check_name=FRESHNESS, passed=due in materialized,
-                                  severity=dg.AssetCheckSeverity.WARN,
-                                  metadata={"required_partition": due, "latest_materialized_partition": latest or "none",
-                                            "checked_at_utc": now.strftime("%Y-%m-%d %H:%M")})
+        day, _ = due_day(table, schedule, now)
+        statuses = context.instance.get_status_by_partition(table.asset_key, [day.isoformat()], game_days) if day else {}
+        passed, metadata = freshness(table, schedule, now, (statuses or {}).get(day.isoformat()) if day else None)
+        yield dg.AssetCheckResult(asset_key=table.asset_key, check_name=FRESHNESS, passed=passed,
+                                  severity=dg.AssetCheckSeverity.ERROR,
+                                  metadata={**metadata, "checked_at_utc": now.strftime("%Y-%m-%d %H:%M")})
 
 
 WAREHOUSE_CHECKS = [warehouse_schema_checks, warehouse_key_checks, coverage_checks, freshness_checks]

@@ -3,9 +3,42 @@ docs/tables.md."""
 
 from __future__ import annotations
 
+from nba_assets.checks.rules import (
+    PREGAME_DEADLINE,
+    RESULTS_DEADLINE,
+    ROSTERED,
+    WARN,
+    ColumnRange,
+    Coverage,
+    NullShare,
+    RowCount,
+    Rule,
+    Window,
+    where,
+)
+from nba_assets.raw.reads import RAW_CONTRACT as RAW_CONTRACT_CHECK
 from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TIMESTAMP, TableSchema, col
 
 DATASET = "nba_analytics"
+
+RAW_CONTRACT = Rule(RAW_CONTRACT_CHECK, "the raw rows the table reads pass the raw contract (docs/raw-contract.md): "
+                    "a day with a refused row is not published, naming file, row, key, column, value and rule")
+BOX_SCORES_COMPLETE = Rule("box_scores_complete", "every Final competitive game of the day has box scores for both teams")
+SCORES_MATCH_SCHEDULE = Rule("scores_match_schedule", "each team's points in the box scores equal the schedule's final score")
+PROP_LINES_MATCH_ROSTERS = Rule(
+    "prop_lines_match_rosters", "a prop line's player is rostered for the line's game when he is on a pre-game roster "
+    "that day (lines of players on no roster, such as newcomers, are counted in the metadata)", WARN)
+
+
+def season_to_date(description: str) -> tuple:
+    """Completeness of a season-to-date window (Phase 4 tables declare theirs with phase4.tables.lineage)."""
+    return (
+        col("team_games_scheduled", INT64, f"the team's Final games in the schedule from the season start to the day "
+            f"before ({description})", nullable=False),
+        col("team_games_with_data", INT64, "of those, games present in every history table the row is built from",
+            nullable=False),
+        col("window_complete", BOOL, "team_games_with_data = team_games_scheduled", nullable=False),
+    )
 
 _GAME = (
     col("game_id", STRING, "NBA.com game id", nullable=False),
@@ -20,6 +53,15 @@ TEAM_OFFENSE_GAME_SUMMARY = TableSchema(
     date_column="game_date",
     key=("game_date", "team_abbr"),
     description="One row per team per Final competitive game: the team's offense.",
+    rules=(
+        RAW_CONTRACT, ColumnRange("points_scored", 40, 200), ColumnRange("possessions", 60, 160), NullShare("possessions", 0.0),
+        ColumnRange("pace", 70, 140), NullShare("pace", 0.0), ColumnRange("offensive_rating", 50, 180),
+        NullShare("offensive_rating", 0.0), ColumnRange("team_minutes", 235, 400), NullShare("team_minutes", 0.0),
+        ColumnRange("ts_pct", 0.2, 1.0), NullShare("ts_pct", 0.0),
+        RowCount("two teams per Final competitive game (schedule)"), BOX_SCORES_COMPLETE, SCORES_MATCH_SCHEDULE,
+    ),
+    coverage=Coverage(),
+    deadline=RESULTS_DEADLINE,
     columns=(
         *_GAME,
         col("team_abbr", STRING, nullable=False),
@@ -67,6 +109,12 @@ TEAM_DEFENSE_GAME_SUMMARY = TableSchema(
     date_column="game_date",
     key=("game_date", "defending_team_abbr"),
     description="One row per defending team per Final competitive game: what the opponent did against it.",
+    rules=(
+        ColumnRange("points_allowed", 40, 200), ColumnRange("defensive_rating", 50, 180), NullShare("defensive_rating", 0.0),
+        ColumnRange("opponent_pace", 70, 140), NullShare("opponent_pace", 0.0), RowCount("team_offense_game_summary rows"),
+    ),
+    coverage=Coverage(team_column="defending_team_abbr"),
+    deadline=RESULTS_DEADLINE,
     columns=(
         *_GAME,
         col("defending_team_abbr", STRING, nullable=False),
@@ -113,6 +161,14 @@ PLAYER_GAME_SUMMARY = TableSchema(
     date_column="game_date",
     key=("game_date", "player_lookup"),
     description="One row per player per Final competitive game, including inactive and DNP players the source lists.",
+    rules=(
+        RAW_CONTRACT, ColumnRange("minutes_played", 0, 70), NullShare("minutes_played", 0.0, scope=where("is_active")),
+        ColumnRange("points", 0, 100), NullShare("points", 0.0, scope=where("is_active")),
+        ColumnRange("usage_rate", 0, 400), ColumnRange("ts_pct", 0, 3), ColumnRange("points_line", 0, 80),
+        RowCount("player rows of the Final competitive games' box scores"), BOX_SCORES_COMPLETE,
+    ),
+    coverage=Coverage(),
+    deadline=RESULTS_DEADLINE,
     columns=(
         col("player_lookup", STRING, nullable=False),
         col("player_full_name", STRING, nullable=False),
@@ -170,6 +226,13 @@ UPCOMING_TEAM_GAME_CONTEXT = TableSchema(
     date_column="game_date",
     key=("game_date", "team_abbr"),
     description="One row per team per scheduled competitive game, from what was known before tip-off.",
+    rules=(
+        RAW_CONTRACT, ColumnRange("days_since_last_game", 1, 200), ColumnRange("travel_miles", 0, 3500), ColumnRange("game_total", 150, 300),
+        ColumnRange("game_spread", -40, 40), RowCount("two teams per scheduled competitive game (schedule)"),
+    ),
+    coverage=Coverage(),
+    windows=(Window("season to date: record, streaks, rest and travel from team_offense_game_summary"),),
+    deadline=PREGAME_DEADLINE,
     columns=(
         col("team_abbr", STRING, nullable=False),
         *_GAME,
@@ -203,6 +266,7 @@ UPCOMING_TEAM_GAME_CONTEXT = TableSchema(
         col("injury_report_available", BOOL, nullable=False),
         col("players_out_count", INT64, "out on the latest pre-game report (NULL without a report)"),
         col("questionable_players_count", INT64, "questionable or doubtful (NULL without a report)"),
+        *season_to_date("team_offense_game_summary"),
     ),
 )
 
@@ -212,6 +276,15 @@ UPCOMING_PLAYER_GAME_CONTEXT = TableSchema(
     date_column="game_date",
     key=("game_date", "player_lookup"),
     description="One row per rostered player per scheduled competitive game, from what was known before tip-off.",
+    rules=(
+        RAW_CONTRACT, ColumnRange("days_rest", 1, 200), ColumnRange("points_avg_last_10", 0, 80), ColumnRange("minutes_in_last_7_days", 0, 300),
+        ColumnRange("current_points_line", 0, 80), ColumnRange("games_in_last_7_days", 0, 7),
+        NullShare("games_in_last_7_days", 0.0), PROP_LINES_MATCH_ROSTERS,
+    ),
+    coverage=Coverage(expects=ROSTERED),
+    windows=(Window("season to date: the player's form and the teams' pace and ratings from player_game_summary, "
+                    "team_offense_game_summary and team_defense_game_summary"),),
+    deadline=PREGAME_DEADLINE,
     columns=(
         col("player_lookup", STRING, nullable=False),
         col("player_full_name", STRING, "NULL for a rostered player never seen in a box score without a roster name"),
@@ -258,6 +331,7 @@ UPCOMING_PLAYER_GAME_CONTEXT = TableSchema(
         col("opponent_off_rating_last_10", FLOAT64, unit="pts/100 poss"),
         col("star_teammates_out", INT64, "teammates out/doubtful averaging ≥ 18 pts (or ≥ 28 min and ≥ 12 pts)"),
         col("teammate_usage_out", FLOAT64, "sum of 30-day usage of teammates out/doubtful", unit="percent"),
+        *season_to_date("player_game_summary, team_offense_game_summary and team_defense_game_summary"),
     ),
 )
 

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 
 from nba_assets.calendar import scheduled_games, team_games, with_season_start
-from nba_assets.lines import select_game_lines, select_prop_lines
+from nba_assets.lines import pregame_snapshots, select_game_lines, select_prop_lines
 from nba_assets.pregame import game_cutoffs, report_issued_at, roster_known_at
 from nba_assets.phase3.tables import UPCOMING_PLAYER_GAME_CONTEXT, UPCOMING_TEAM_GAME_CONTEXT
 from nba_assets.teams import arena_distance_miles
-from nba_assets.windows import GameHistory, last_game, window_rows, window_stats
+from nba_assets.windows import GameHistory, last_game, window_lineage, window_rows, window_stats
 
 OUT_STATUSES = ("out", "doubtful")
 ROSTER_SNAPSHOTS, RECENT_APPEARANCES = "espn_team_rosters", "recent_appearances"
@@ -45,14 +45,18 @@ def upcoming_team_game_context(
     injury_report_exists: bool,
     as_of: pd.Timestamp | None,
     lead: pd.Timedelta,
+    scheduled: GameHistory,
+    present: GameHistory,
 ) -> pd.DataFrame:
     """One row per team per scheduled competitive game in `schedule`; history = team_offense rows before it;
-    pre-game snapshots as known at each game's cut-off (nba_assets.pregame, from `as_of` and `lead`)."""
+    pre-game snapshots as known at each game's cut-off (nba_assets.pregame, from `as_of` and `lead`).
+    scheduled / present: the schedule's Final team-games and those in the history (windows.team_game_lineage)."""
     games = scheduled_games(schedule)
     if games.empty:
         return UPCOMING_TEAM_GAME_CONTEXT.empty()
     cutoffs = game_cutoffs(games, as_of, lead)
     targets = with_season_start(team_games(games), calendar).merge(cutoffs[["game_id", "known_before"]], on="game_id")
+    targets = pd.concat([targets, season_lineage(targets, scheduled, present)], axis=1)
     history = GameHistory.build(_with_streaks(team_history), "team_abbr")
     start, end = history.bounds(targets, as_of="game_date", floor="season_start")
     season = window_stats(history, start, end, ["win_flag"])
@@ -98,6 +102,11 @@ def upcoming_team_game_context(
     targets["players_out_count"] = targets["out"].fillna(0).where(has_report, pd.NA)
     targets["questionable_players_count"] = targets["questionable"].fillna(0).where(has_report, pd.NA)
     return UPCOMING_TEAM_GAME_CONTEXT.conform(targets[UPCOMING_TEAM_GAME_CONTEXT.column_names])
+
+
+def season_lineage(targets: pd.DataFrame, scheduled: GameHistory, present: GameHistory) -> pd.DataFrame:
+    """Completeness of the season to date: the team's scheduled team-games before the day, and those with data."""
+    return window_lineage(targets, "game_date", pd.Series(pd.NaT, index=targets.index, dtype="datetime64[ns]"), scheduled, present)
 
 
 def has_previous_any(history: GameHistory, targets: pd.DataFrame) -> np.ndarray:
@@ -200,12 +209,15 @@ def upcoming_player_game_context(
     injury_report_exists: bool,
     as_of: pd.Timestamp | None,
     lead: pd.Timedelta,
+    scheduled: GameHistory,
+    present: GameHistory,
 ) -> pd.DataFrame:
     """One row per rostered player per scheduled competitive game in `schedule`.
 
     player_history / team_history / defense_history: player_game_summary, team_offense and team_defense rows
     of earlier days (rows on or after a target's date are never used for it); rosters, props and the injury
-    report as known at each game's cut-off (nba_assets.pregame, from `as_of` and `lead`).
+    report as known at each game's cut-off (nba_assets.pregame, from `as_of` and `lead`). scheduled / present: the
+    schedule's Final team-games and those in all three histories (windows.team_game_lineage).
     """
     games = scheduled_games(schedule)
     if games.empty:
@@ -215,6 +227,7 @@ def upcoming_player_game_context(
     teams = team_games(games)[["game_id", "game_date", "season_year", "season_phase", "team_abbr", "opponent_team_abbr",
                                "home_game", "tipoff_utc"]]
     targets = with_season_start(roster.merge(teams, on=["game_id", "team_abbr"]), calendar)
+    targets = pd.concat([targets, season_lineage(targets, scheduled, present)], axis=1)
 
     report = pregame_injury_report(injury_report, cutoffs)
     targets = targets.merge(
@@ -237,11 +250,28 @@ def upcoming_player_game_context(
 def unrostered_prop_players(props: pd.DataFrame, schedule: pd.DataFrame, context: pd.DataFrame,
                             as_of: pd.Timestamp | None, lead: pd.Timedelta) -> pd.DataFrame:
     """Players with a pre-game prop line but no row in the day's upcoming context (on no pre-game roster of a
-    team playing): their lines cannot be used, so they are reported rather than dropped unseen."""
+    team playing), with the line they would have had (the slate lists them)."""
     lines = select_prop_lines(props, game_cutoffs(scheduled_games(schedule), as_of, lead))
     rostered = context[["game_date", "player_lookup"]].assign(rostered=True)
     marked = lines.merge(rostered, on=["game_date", "player_lookup"], how="left")
     return marked.loc[marked["rostered"].isna(), ["game_date", "player_lookup", "line_bookmaker", "current_points_line"]]
+
+
+def prop_lines_against_rosters(props: pd.DataFrame, schedule: pd.DataFrame, context: pd.DataFrame,
+                               as_of: pd.Timestamp | None, lead: pd.Timedelta) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(conflicts, unrostered) among the day's pre-game prop lines, as known at each game's cut-off.
+
+    conflicts: lines whose player is rostered that day for another game than the line's: the line or the roster
+    is wrong, and the player's row is built for the roster's game. unrostered: lines of players on no pre-game
+    roster of a team playing (newcomers, players back from a long absence, the first days of data): expected,
+    counted and listed, never a failure; their lines are used nowhere."""
+    lines = pregame_snapshots(props, game_cutoffs(scheduled_games(schedule), as_of, lead))
+    lines = lines[["game_date", "game_id", "player_lookup"]].drop_duplicates(["game_date", "player_lookup"])
+    rostered = context[["game_date", "player_lookup", "game_id", "team_abbr"]].rename(columns={"game_id": "rostered_game_id"})
+    marked = lines.merge(rostered, on=["game_date", "player_lookup"], how="left")
+    on_roster = marked["rostered_game_id"].notna()
+    conflicts = marked[on_roster & marked["game_id"].notna() & (marked["game_id"] != marked["rostered_game_id"])]
+    return conflicts.reset_index(drop=True), marked.loc[~on_roster, ["game_date", "game_id", "player_lookup"]].reset_index(drop=True)
 
 
 def _second_of_back_to_back(played: pd.DataFrame) -> pd.Series:

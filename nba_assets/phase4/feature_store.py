@@ -13,9 +13,14 @@ import numpy as np
 import pandas as pd
 
 from nba_assets.calendar import PLAY_IN, PLAYOFFS
+from nba_assets.checks.rules import PREGAME_DEADLINE, ROSTERED, WARN, ColumnRange, Coverage, NullShare, Scope, Window
 from nba_assets.phase4 import features as fc
+from nba_assets.phase4.tables import ONE_PER_ROSTERED_PLAYER
 from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TableSchema, col
 
+# the completeness columns of every input row a feature row is built from
+WINDOW_INPUTS = ("pdc__l10_window_complete", "psza__window_complete", "tdza__window_complete", "upgc__window_complete",
+                 "team__window_complete")
 INJURY_RISK = {"available": 0, "probable": 1, "questionable": 2, "doubtful": 3, "out": 3}
 CANDIDATE_MIN_MINUTES = 15.0
 
@@ -26,6 +31,17 @@ ML_FEATURE_STORE = TableSchema(
     key=("game_date", "player_lookup"),
     description="One row per rostered player per game day: the features of the feature contract (by name), each "
     "with its source tag, and the feature quality roll-ups.",
+    rules=(
+        # a feature outside its contract range is possible (an unusually slow team), not corrupt: flagged, published
+        *(ColumnRange(f.name, f.low, f.high, WARN) for f in fc.FEATURES),
+        ColumnRange("feature_quality_score", 0, 100), NullShare("feature_quality_score", 0.0),
+        NullShare("points_avg_season", 0.0, scope=Scope("players with a game this season", lambda rows: rows["games_found"] > 0)),
+        ONE_PER_ROSTERED_PLAYER,
+    ),
+    coverage=Coverage(expects=ROSTERED),
+    windows=(Window("every window its inputs read (player form, shot zones, the opponent's defense, the season to "
+                    "date): complete only when all of them are", counts=False),),
+    deadline=PREGAME_DEADLINE,
     columns=(
         col("game_date", DATE, nullable=False),
         col("player_lookup", STRING, nullable=False),
@@ -60,7 +76,8 @@ ML_FEATURE_STORE = TableSchema(
         col("games_found", INT64, "games in the last-10 window", nullable=False),
         col("first_game_date", DATE),
         col("last_game_date", DATE),
-        col("window_complete", BOOL, nullable=False),
+        col("window_complete", BOOL, "every input row's window complete (player_daily_cache, shot zones, the opponent's "
+            "defense zones, both upcoming contexts)", nullable=False),
     ),
 )
 
@@ -246,5 +263,5 @@ def ml_feature_store(context: pd.DataFrame, team_context: pd.DataFrame, daily_ca
     out["games_found"] = j["pdc__l10_games_found"]
     out["first_game_date"] = j["pdc__l10_first_game_date"]
     out["last_game_date"] = j["pdc__l10_last_game_date"]
-    out["window_complete"] = j["pdc__l10_window_complete"]
+    out["window_complete"] = np.logical_and.reduce([j[c].fillna(True).astype(bool).to_numpy() for c in WINDOW_INPUTS])
     return ML_FEATURE_STORE.conform(out[ML_FEATURE_STORE.column_names])

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nba_assets.phase4.common import ratio, season_targets, window_lineage
+from nba_assets.phase4.common import ratio, season_targets
 from nba_assets.phase4.tables import PLAYER_DAILY_CACHE
-from nba_assets.windows import GameHistory, last_game, window_rows, window_slope, window_stats
+from nba_assets.windows import GameHistory, last_game, window_lineage, window_rows, window_slope, window_stats
 
 STRUCTURAL_GAP_DAYS = 14
 STRUCTURAL_CAP = 30

@@ -3,9 +3,12 @@ differences are listed in docs/tables.md."""
 
 from __future__ import annotations
 
+from nba_assets.checks.rules import PREGAME_DEADLINE, ROSTERED, ColumnRange, Coverage, NullShare, RowCount, Scope, Window
 from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TableSchema, col
 
 DATASET = "nba_precompute"
+ONE_PER_TEAM_PLAYING = RowCount("upcoming_team_game_context rows (teams playing that day)")
+ONE_PER_ROSTERED_PLAYER = RowCount("upcoming_player_game_context rows (rostered players)")
 
 
 def lineage(prefix: str = "") -> tuple:
@@ -47,6 +50,14 @@ TEAM_DEFENSE_ZONE_ANALYSIS = TableSchema(
     key=("analysis_date", "team_abbr"),
     description="Each team playing on the day: its defense over its last 15 games of the season, by shot zone "
     "and versus the league average of the 30 days before (both strictly before the day).",
+    rules=(
+        ColumnRange("paint_pct_allowed_last_15", 0, 1), ColumnRange("three_pt_pct_allowed_last_15", 0, 1),
+        ColumnRange("defensive_rating_last_15", 50, 180), ColumnRange("paint_defense_vs_league_avg", -50, 50),
+        ONE_PER_TEAM_PLAYING,
+    ),
+    coverage=Coverage(),
+    windows=(Window("the team's last 15 games of the season in team_defense_game_summary"),),
+    deadline=PREGAME_DEADLINE,
     columns=(
         *_target("analysis_date"),
         *season_context(),
@@ -86,6 +97,13 @@ PLAYER_SHOT_ZONE_ANALYSIS = TableSchema(
     key=("analysis_date", "player_lookup"),
     description="Each rostered player of a team playing on the day: shot mix and efficiency by zone over the "
     "last 10 and 20 games of the season (strictly before the day).",
+    rules=(
+        ColumnRange("paint_rate_last_10", 0, 100), ColumnRange("mid_range_rate_last_10", 0, 100),
+        ColumnRange("three_pt_rate_last_10", 0, 100), ColumnRange("paint_pct_last_10", 0, 1), ONE_PER_ROSTERED_PLAYER,
+    ),
+    coverage=Coverage(expects=ROSTERED),
+    windows=(Window("the player's last 10 and 20 games of the season in player_game_summary"),),
+    deadline=PREGAME_DEADLINE,
     columns=(
         col("player_lookup", STRING, nullable=False),
         *_target("analysis_date"),
@@ -121,6 +139,12 @@ PLAYER_COMPOSITE_FACTORS = TableSchema(
     key=("game_date", "player_lookup"),
     description="Each rostered player of a team playing on the day: fatigue, shot-zone matchup, pace and usage "
     "factors from pre-game context, on documented scales shared by every consumer.",
+    rules=(
+        ColumnRange("fatigue_score", 0, 100), NullShare("fatigue_score", 0.0), ColumnRange("shot_zone_mismatch_score", -10, 10),
+        ColumnRange("pace_score", -3, 3), ColumnRange("usage_spike_score", -3, 3), ONE_PER_ROSTERED_PLAYER,
+    ),
+    coverage=Coverage(expects=ROSTERED),
+    deadline=PREGAME_DEADLINE,
     columns=(
         col("player_lookup", STRING, nullable=False),
         *_target("game_date"),
@@ -151,6 +175,15 @@ PLAYER_DAILY_CACHE = TableSchema(
     key=("cache_date", "player_lookup"),
     description="Each rostered player of a team playing on the day: season-to-date and recent form, team "
     "context and the history features the feature store reads (all strictly before the day).",
+    rules=(
+        ColumnRange("points_avg_season", 0, 80), ColumnRange("points_std_last_10", 0, 40), ColumnRange("minutes_avg_last_10", 0, 60),
+        ColumnRange("points_avg_last_10", 0, 80),
+        NullShare("points_avg_last_10", 0.0, scope=Scope("players with a game this season", lambda rows: rows["games_played_season"] > 0)),
+        ONE_PER_ROSTERED_PLAYER,
+    ),
+    coverage=Coverage(expects=ROSTERED),
+    windows=(Window("the player's last 10 games of the season in player_game_summary", prefix="l10_"),),
+    deadline=PREGAME_DEADLINE,
     columns=(
         col("player_lookup", STRING, nullable=False),
         *_target("cache_date"),

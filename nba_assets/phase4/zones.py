@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nba_assets.phase4.common import dynamic_minimum, ratio, season_targets, window_lineage
+from nba_assets.phase4.common import dynamic_minimum, ratio, season_targets
 from nba_assets.phase4.tables import PLAYER_SHOT_ZONE_ANALYSIS, TEAM_DEFENSE_ZONE_ANALYSIS
-from nba_assets.windows import GameHistory, window_stats
+from nba_assets.windows import GameHistory, window_lineage, window_stats
 
 ZONES = ("paint", "mid_range", "three_pt")
 ZONE_LABELS = {"paint": "paint", "mid_range": "mid_range", "three_pt": "perimeter"}

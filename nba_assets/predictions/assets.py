@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from nba_assets import settings
-from nba_assets.checks.daily import DailyChecks
+from nba_assets.checks.governance import Evidence, Publication
 from nba_assets.clock import Clock
 from nba_assets.partitions import HISTORY_DAYS, game_days
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, UPCOMING_PLAYER_GAME_CONTEXT, UPCOMING_TEAM_GAME_CONTEXT
@@ -58,13 +58,13 @@ def _per_day(context: dg.AssetExecutionContext, frame: pd.DataFrame, date_column
 @table_asset(
     POINTS_MODEL,
     group=GROUP,
-    row_counts=False,
     deps=[dg.AssetDep(ML_FEATURE_STORE.asset_key, partition_mapping=EVERYTHING_BEFORE),
           dg.AssetDep(PLAYER_GAME_SUMMARY.asset_key, partition_mapping=EVERYTHING_BEFORE), raw_key("nbac_schedule")],
 )
 def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, warehouse: Warehouse):
     """On the first day of each month with games: XGBoost trained on every earlier feature-store row with its
     actual points, and the ensemble weights fitted on its validation window. Other days hold no model."""
+    publication = Publication(context, warehouse, POINTS_MODEL)
     start, end = window_dates(context)
     cutoffs = training_cutoffs(raw.read("nbac_schedule", start, end + pd.Timedelta(days=31)),
                                pd.Timestamp(start), pd.Timestamp(end))
@@ -87,8 +87,7 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
             "ensemble_weights": dg.MetadataValue.json(json.loads(model.ensemble_weights)),
             "feature_names": dg.MetadataValue.json(json.loads(model.feature_names)),
         }, partition_key=model.model_date.strftime("%Y-%m-%d"))
-    yield dg.Output(frame, metadata={"models_trained": len(frame), "training_cutoffs_in_window": len(cutoffs)})
-    yield from DailyChecks(context, POINTS_MODEL).add_table_rules(frame).results()
+    yield from publication.publish(frame, metadata={"models_trained": len(frame), "training_cutoffs_in_window": len(cutoffs)})
 
 
 @table_asset(
@@ -98,21 +97,20 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
          "player_history": history(PLAYER_GAME_SUMMARY, LOOKBACK_DAYS),
          "models": dg.AssetIn(key=POINTS_MODEL.asset_key, partition_mapping=MODELS_IN_FORCE)},
 )
-def player_prop_predictions(context: dg.AssetExecutionContext, features: pd.DataFrame, player_history: pd.DataFrame,
-                            models: pd.DataFrame):
+def player_prop_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, features: pd.DataFrame,
+                            player_history: pd.DataFrame, models: pd.DataFrame):
     """features holds the days to predict and the 90 days before them (similarity looks only at earlier days
     with actual points)."""
+    publication = Publication(context, warehouse, PLAYER_PROP_PREDICTIONS)
     start, end = window_dates(context)
-    today = features[(features["game_date"] >= pd.Timestamp(start)) & (features["game_date"] < pd.Timestamp(end))]
+    today = publication.keep(features[(features["game_date"] >= pd.Timestamp(start)) & (features["game_date"] < pd.Timestamp(end))])
     frame = build_predictions(today, training_rows(features, player_history), models)
     _per_day(context, frame, "game_date", lambda rows: {
         "players": int(rows["player_lookup"].nunique()),
         "with_prop_line": int(rows.loc[rows["system_id"] == "ensemble_v1", "has_prop_line"].sum()),
     })
-    yield dg.Output(frame)
     candidates = rows_per_day(today[today["is_prediction_candidate"].astype(bool)], "game_date")
-    yield from DailyChecks(context, PLAYER_PROP_PREDICTIONS).add_table_rules(
-        frame, ({day: n * len(SYSTEM_IDS) for day, n in candidates.items()}, "feature-store candidates x 5 systems")).results()
+    yield from publication.publish(frame, Evidence(expected_rows={day: n * len(SYSTEM_IDS) for day, n in candidates.items()}))
 
 
 @dg.asset(
@@ -173,14 +171,13 @@ def prediction_accuracy(context: dg.AssetExecutionContext, warehouse: Warehouse,
                         players: pd.DataFrame):
     """Grades each game's picks of record: its last live publication before tip-off, or, never published live, the
     as-of reconstruction in player_prop_predictions (predictions.publications)."""
-    predictions = picks_of_record(_ledger_days(warehouse, context), predictions)
+    publication = Publication(context, warehouse, PREDICTION_ACCURACY)
+    predictions = publication.keep(picks_of_record(_ledger_days(warehouse, context), predictions))
     frame = grading.prediction_accuracy(predictions, players)
     _per_day(context, frame, "game_date", lambda rows: {"voided": int(rows["is_voided"].sum()),
                                                         "graded_bets": int(rows["is_graded_bet"].sum())})
-    yield dg.Output(frame)
     gradable = predictions[predictions["game_id"].isin(set(players["game_id"]))]
-    yield from DailyChecks(context, PREDICTION_ACCURACY).add_table_rules(
-        frame, (rows_per_day(gradable, "game_date"), "predictions of games with box scores")).results()
+    yield from publication.publish(frame, Evidence(expected_rows=rows_per_day(gradable, "game_date")))
 
 
 def _performance_metrics(rows: pd.DataFrame) -> dict:
@@ -195,15 +192,15 @@ def _performance_metrics(rows: pd.DataFrame) -> dict:
 
 
 @table_asset(SYSTEM_DAILY_PERFORMANCE, group=GROUP, ins={"accuracy": same_day(PREDICTION_ACCURACY)})
-def system_daily_performance(context: dg.AssetExecutionContext, accuracy: pd.DataFrame):
+def system_daily_performance(context: dg.AssetExecutionContext, warehouse: Warehouse, accuracy: pd.DataFrame):
     """Per day and system; each day's materialization carries mae__<system> and hit_rate__<system> so the UI
     plots them over time."""
+    publication = Publication(context, warehouse, SYSTEM_DAILY_PERFORMANCE)
+    accuracy = publication.keep(accuracy)
     frame = grading.system_daily_performance(accuracy)
     _per_day(context, frame, "game_date", _performance_metrics)
-    yield dg.Output(frame)
     systems_per_day = accuracy.groupby("game_date")["system_id"].nunique().to_dict() if len(accuracy) else {}
-    yield from DailyChecks(context, SYSTEM_DAILY_PERFORMANCE).add_table_rules(
-        frame, (systems_per_day, "systems graded that day")).results()
+    yield from publication.publish(frame, Evidence(expected_rows=systems_per_day))
 
 
 @dg.asset(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nba_assets.checks.rules import PREDICTED, PREGAME_DEADLINE, RESULTS_DEADLINE, ColumnRange, Coverage, RowCount
 from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TIMESTAMP, TableSchema, col
 
 DATASET = "nba_predictions"
@@ -19,6 +20,7 @@ POINTS_MODEL = TableSchema(
     description="Walk-forward XGBoost models: on the first day of each month with games, a model trained on every "
     "feature-store row (with its actual points) dated before that day, and the ensemble weights fitted on its "
     "validation window. Predictions for a day use the latest model dated on or before it.",
+    rules=(ColumnRange("validation_mae", 0, 15), ColumnRange("training_rows", 1, 10_000_000)),
     columns=(
         col("model_date", DATE, "training cutoff: every training game is dated before it", nullable=False),
         col("model_id", STRING, nullable=False),
@@ -48,6 +50,10 @@ PLAYER_PROP_PREDICTIONS = TableSchema(
     key=("prediction_id",),
     description="One row per prediction candidate per game day per system, made from the feature store's pre-game "
     "features, the pre-game line and models trained before the day.",
+    rules=(ColumnRange("predicted_points", 0, 60), ColumnRange("confidence_score", 0, 100),
+           RowCount("feature-store prediction candidates x 5 systems")),
+    coverage=Coverage(expects=PREDICTED),
+    deadline=PREGAME_DEADLINE,
     columns=(
         col("prediction_id", STRING, "{game_date}_{player_lookup}_{system_id}", nullable=False),
         col("game_date", DATE, nullable=False),
@@ -92,6 +98,10 @@ PREDICTION_ACCURACY = TableSchema(
     key=("prediction_id",),
     description="One row per prediction of a Final game: errors, the bet result with one push rule, and voids for "
     "players who did not play.",
+    rules=(ColumnRange("absolute_error", 0, 100), ColumnRange("actual_points", 0, 100),
+           RowCount("predictions of games with box scores")),
+    coverage=Coverage(expects=PREDICTED),
+    deadline=RESULTS_DEADLINE,
     columns=(
         col("prediction_id", STRING, nullable=False),
         col("game_date", DATE, nullable=False),
@@ -131,6 +141,9 @@ SYSTEM_DAILY_PERFORMANCE = TableSchema(
     date_column="game_date",
     key=("game_date", "system_id"),
     description="Per game day and system: accuracy of the predictions and of the bets on actual lines.",
+    rules=(ColumnRange("mae", 0, 30), ColumnRange("hit_rate", 0, 1), RowCount("systems graded that day")),
+    coverage=Coverage(expects=PREDICTED, team_column=None),
+    deadline=RESULTS_DEADLINE,
     columns=(
         col("game_date", DATE, nullable=False),
         col("system_id", STRING, nullable=False),

@@ -4,7 +4,7 @@ Every raw source (a folder of files, BigQuery nba_raw, the simulated league read
 reads through `check_raw_frame`. A row that breaks a rule is kept out of the rows and listed as a problem
 naming the table, where the row came from (file and CSV line or Parquet row, or the BigQuery table), its day
 and key, the column, the value and the rule. A problem belongs to its row's day: the assets that read the
-table fail their `raw_contract` check on that day (`problems_by_day`), and every other day completes. What no
+table quarantine that day (their `raw_contract` rule, nba_assets.raw.reads), and every other day completes. What no
 day can own (a missing column, an unreadable file, a CSV line with the wrong number of fields, a row without
 a date) raises RawDataError instead. The rules themselves are in nba_assets.raw.rules; rules across tables (a box score's game must be
 on the schedule) are applied by nba_assets.raw.reads. docs/raw-contract.md is generated from this module.
@@ -361,12 +361,13 @@ PLAYER_LOOKUP_RULE = ("refused in every table, not normalized on read: a key tha
 
 # --- problems ---------------------------------------------------------------------------------------------------
 
-# One row per refused raw row and broken rule. raw_file is the file (or BigQuery table) it came from; raw_row the
-# CSV line (the header is line 1) or the Parquet row (the first data row is 1), NULL for BigQuery; game_date the
-# row's date column (roster_date for rosters).
-PROBLEM_COLUMNS = ("table", "raw_file", "raw_row", "game_date", "game_id", "player_lookup", "team", "column", "value",
-                   "rule", "problem")
-_KEY_SOURCES = {"game_id": ("game_id",), "player_lookup": ("player_lookup",), "team": ("team_abbr", "team")}
+# One row per refused raw row and broken rule, named as the quarantine ledger names a finding (a problems frame is
+# a rule's failing rows as they are). raw_file is the file (or BigQuery table) the row came from; raw_row the CSV
+# line (the header is line 1) or the Parquet row (the first data row is 1), NULL for BigQuery; game_date the row's
+# date column (roster_date for rosters); contract_rule the rule's name in docs/raw-contract.md.
+PROBLEM_COLUMNS = ("raw_table", "raw_file", "raw_row", "game_date", "game_id", "player_lookup", "team_abbr",
+                   "column_name", "offending_value", "contract_rule", "detail")
+_KEY_SOURCES = {"game_id": ("game_id",), "player_lookup": ("player_lookup",), "team_abbr": ("team_abbr", "team")}
 
 
 def empty_problems() -> pd.DataFrame:
@@ -388,12 +389,12 @@ def format_problem(problem) -> str:
     where = problem.raw_file if rows is None else f"{problem.raw_file}, {rows}"
     key = [problem.game_date.strftime("%Y-%m-%d")] if pd.notna(problem.game_date) else []
     key += [f"{label} {getattr(problem, name)}" for name, label in
-            (("game_id", "game"), ("player_lookup", "player"), ("team", "team")) if pd.notna(getattr(problem, name))]
-    return (f"{problem.table} ({where}) {', '.join(key)}: column '{problem.column}' = {problem.value!r}: "
-            f"{problem.problem}")
+            (("game_id", "game"), ("player_lookup", "player"), ("team_abbr", "team")) if pd.notna(getattr(problem, name))]
+    return (f"{problem.raw_table} ({where}) {', '.join(key)}: column '{problem.column_name}' = "
+            f"{problem.offending_value!r}: {problem.detail}")
 
 
-_SAME_CAUSE = ["table", "raw_file", "game_date", "game_id", "column", "value", "rule", "problem"]
+_SAME_CAUSE = ["raw_table", "raw_file", "game_date", "game_id", "column_name", "offending_value", "contract_rule", "detail"]
 
 
 def _merged(problems: pd.DataFrame) -> pd.DataFrame:
@@ -404,8 +405,8 @@ def _merged(problems: pd.DataFrame) -> pd.DataFrame:
         first = rows.iloc[0].astype(object)
         if len(rows) > 1:
             first["raw_row"] = _row_ranges(row_word(first["raw_file"]), rows["raw_row"].dropna().astype(int).tolist())
-            first["player_lookup"], first["team"] = None, None
-            first["problem"] = f"{first['problem']} [{len(rows)} rows]"
+            first["player_lookup"], first["team_abbr"] = None, None
+            first["detail"] = f"{first['detail']} [{len(rows)} rows]"
         merged.append(first)
     return pd.DataFrame(merged, columns=problems.columns)
 
@@ -433,22 +434,6 @@ def format_problems(problems: pd.DataFrame, limit: int = 10) -> str:
     return "\n".join(lines)
 
 
-def problems_by_day(problems: pd.DataFrame) -> dict[pd.Timestamp, tuple[bool, dict]]:
-    """{day: (False, metadata)} for each day holding refused raw rows: the per-day results of a `raw_contract`
-    check (nba_assets.checks.daily.DailyChecks.add)."""
-    results = {}
-    for day, rows in problems.groupby("game_date"):
-        shown = rows.assign(game_date=rows["game_date"].dt.strftime("%Y-%m-%d"))
-        results[pd.Timestamp(day)] = (False, {
-            "refused_rows": int(len(rows)),
-            "tables": sorted(set(rows["table"])),
-            "rules": sorted(set(rows["rule"])),
-            "problems": format_problems(rows, limit=20),
-            "problem_table": shown.head(50).to_markdown(index=False),
-        })
-    return results
-
-
 class RawDataError(ValueError):
     """Raw input that breaks the contract; the message names table, file, column and offending rows."""
 
@@ -467,7 +452,7 @@ class RawDataError(ValueError):
     @classmethod
     def from_problems(cls, problems: pd.DataFrame) -> "RawDataError":
         first = problems.iloc[0]
-        return cls(first["table"], first["raw_file"], first["column"],
+        return cls(first["raw_table"], first["raw_file"], first["column_name"],
                    f"{len(problems)} row problem(s):\n{format_problems(problems)}")
 
 
@@ -496,15 +481,16 @@ class CheckedRows:
 def _problem_frame(table: RawTable, location: str, rows: pd.DataFrame, source_rows: pd.Series,
                    found: pd.DataFrame) -> pd.DataFrame:
     at = found["index"].to_numpy()
-    out = pd.DataFrame({"table": table.name, "raw_file": location,
+    out = pd.DataFrame({"raw_table": table.name, "raw_file": location,
                         "raw_row": pd.array(source_rows.reindex(at).to_numpy(dtype=object), dtype="Int64"),
                         "game_date": pd.to_datetime(rows[table.date_column].reindex(at)).to_numpy()})
     for name, sources in _KEY_SOURCES.items():
         source = next((s for s in sources if s in rows.columns), None)
         out[name] = rows[source].reindex(at).astype(object).where(lambda v: pd.notna(v), None).to_numpy() \
             if source else None
-    for name in ("column", "value", "rule", "problem"):
-        out[name] = found[name].to_numpy(dtype=object)
+    for name, found_as in (("column_name", "column"), ("offending_value", "value"), ("contract_rule", "rule"),
+                           ("detail", "problem")):
+        out[name] = found[found_as].to_numpy(dtype=object)
     return out[list(PROBLEM_COLUMNS)].sort_values(["game_date", "raw_row"], kind="stable").reset_index(drop=True)
 
 

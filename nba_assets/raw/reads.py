@@ -1,5 +1,6 @@
 """The raw reads of one asset step: the rows that passed the contract (box scores and shot events also the rules
-against the schedule of the same days), and every problem found, for the step's `raw_contract` check."""
+against the schedule of the same days), and every problem found: the rows breaking the step's `raw_contract` rule,
+which quarantines their days (nba_assets.checks.governance)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from nba_assets.raw.contract import RAW_TABLES, CheckedRows, check_against_schedule, empty_problems, problems_by_day
+from nba_assets.raw.contract import RAW_TABLES, CheckedRows, check_against_schedule, empty_problems
 from nba_assets.storage.schema import TableSchema
 
 RAW_CONTRACT = "raw_contract"
@@ -23,9 +24,9 @@ def raw_contract_check_spec(table: TableSchema) -> dg.AssetCheckSpec:
 
 class RawReads:
     """Reads through a raw source (anything with `read_checked`), each (table, window) once; `problems` holds
-    the problems of every read, `failures_by_day` turns them into a raw_contract check's per-day results. A read
-    reaching before the step's days (the rosters' lookback) keeps its earlier refused rows out too; their days'
-    own runs report them."""
+    the problems of every read, `failing_rows` those of the step's days as the rows breaking its raw_contract rule.
+    A read reaching before the step's days (the rosters' lookback, the windows' schedule) keeps its earlier refused
+    rows out too; their days' own runs report them."""
 
     def __init__(self, raw, start: dt.date, end: dt.date):
         self.raw, self.start, self.end = raw, start, end
@@ -50,5 +51,11 @@ class RawReads:
             return empty_problems()
         return pd.concat(found, ignore_index=True).drop_duplicates(ignore_index=True)
 
-    def failures_by_day(self) -> dict[pd.Timestamp, tuple[bool, dict]]:
-        return problems_by_day(self.problems)
+    def failing_rows(self, days) -> pd.DataFrame:
+        """The problems of `days` as the rows breaking a raw_contract rule (nba_assets.checks.quality.rule_findings):
+        the contract rule refines the rule's name, and the detail starts with the raw table."""
+        problems = self.problems
+        problems = problems[problems["game_date"].isin(list(days))]
+        return problems.assign(rule=problems["contract_rule"],
+                               detail=problems["raw_table"] + ": " + problems["detail"].astype(str)
+                               ).drop(columns=["raw_table", "contract_rule"])

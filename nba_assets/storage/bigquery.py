@@ -48,6 +48,7 @@ from nba_assets.storage.schema import (
     STRING,
     TIMESTAMP,
     SchemaDriftError,
+    TableRows,
     TableSchema,
     drift_message,
     registered,
@@ -268,8 +269,10 @@ class WarehouseTables:
             frame = table.empty()[wanted]
         return table.conform(frame, wanted)
 
-    def replace(self, table: TableSchema, frame: pd.DataFrame, start: dt.date | None, end: dt.date | None) -> None:
+    def replace(self, table: TableSchema, frame: pd.DataFrame, start: dt.date | None, end: dt.date | None,
+                only: tuple[str, str] | None = None) -> None:
         """Make the rows dated start <= date < end (the whole table without bounds) exactly `frame`, atomically.
+        only = (column, value): just the window's rows with that STRING value (the quarantine ledger's table).
 
         The frame is loaded into a staging table; then one MERGE deletes the window's rows and inserts the staged
         ones. On BigQuery every DML statement is atomic: its deletes and inserts commit together or not at all,
@@ -283,10 +286,10 @@ class WarehouseTables:
         """
         target = self.table_id(table)
         if frame.empty:
-            window, params = date_filter(table, start, end)
+            window, params = _only(*date_filter(table, start, end), only, "")
             self.jobs.query(f"DELETE FROM `{target}` WHERE {window}", params)
             return
-        window, params = date_filter(table, start, end, qualifier="target.")
+        window, params = _only(*date_filter(table, start, end, qualifier="target."), only, "target.")
         staging = f"{target}__staging_{uuid.uuid4().hex[:12]}"
         staging_table = bigquery.Table(staging, schema=bigquery_schema(table))
         staging_table.expires = dt.datetime.now(dt.UTC) + STAGING_TABLE_LIFETIME
@@ -352,6 +355,14 @@ def refuse_drift(table: TableSchema, stored: bigquery.Table) -> None:
         raise SchemaDriftError(drift_message(table, stored.full_table_id.replace(":", "."), problems))
 
 
+def _only(condition: str, params: list, only: tuple[str, str] | None, qualifier: str) -> tuple[str, list]:
+    if only is None:
+        return condition, params
+    column, value = only
+    return (f"{condition} AND {qualifier}`{column}` = @only_value",
+            [*params, bigquery.ScalarQueryParameter("only_value", "STRING", value)])
+
+
 def window_of(table_slice: TableSlice) -> tuple[dt.date | None, dt.date | None]:
     """The calendar dates [start, end) of a slice's time window; (None, None) for an unpartitioned table."""
     for dimension in table_slice.partition_dimensions:
@@ -412,6 +423,25 @@ class DeclaredSchemaBigQueryTypeHandler(BigQueryPandasTypeHandler):
         return connection.read(table, *window_of(table_slice), columns=columns)
 
 
+class TableRowsBigQueryTypeHandler(DeclaredSchemaBigQueryTypeHandler):
+    """The quarantine ledger's rows for the table and window, then the table's published rows. BigQuery commits
+    each statement on its own: the ledger goes first, so an interrupted write never leaves a quarantined day's
+    rows without its reason (the run fails, and rebuilding the days replaces both)."""
+
+    @property
+    def supported_types(self):
+        return [TableRows]
+
+    def handle_output(self, context: dg.OutputContext, table_slice: TableSlice, obj: TableRows, connection: WarehouseTables):
+        from nba_assets.checks.ledger import QUARANTINE
+
+        table = registered(table_slice.schema, table_slice.table)
+        connection.ensure_table(QUARANTINE)
+        connection.replace(QUARANTINE, QUARANTINE.conform(obj.quarantine), *window_of(table_slice),
+                           only=("table_name", table.qualified_name))
+        super().handle_output(context, table_slice, obj.rows, connection)
+
+
 class WarehouseBigQueryIOManager(BigQueryPandasIOManager):
     """BigQueryPandasIOManager with declared schemas, DATE-partitioned tables and atomic window replacement.
 
@@ -431,7 +461,7 @@ class WarehouseBigQueryIOManager(BigQueryPandasIOManager):
 
     @staticmethod
     def type_handlers() -> Sequence[DbTypeHandler]:
-        return [DeclaredSchemaBigQueryTypeHandler()]
+        return [DeclaredSchemaBigQueryTypeHandler(), TableRowsBigQueryTypeHandler()]
 
     def create_io_manager(self, context) -> DbIOManager:
         if self.dataset or self.write_mode != "truncate":

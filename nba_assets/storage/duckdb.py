@@ -21,7 +21,7 @@ from dagster_duckdb.io_manager import DuckDbClient, DuckDBIOManager
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 
 from nba_assets.partitions import game_days
-from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, SchemaMismatchError, TableSchema, registered
+from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, SchemaMismatchError, TableRows, TableSchema, registered
 from nba_assets.storage.warehouse_lock import open_warehouse
 
 
@@ -56,17 +56,21 @@ def check_rows_inside_window(table: TableSchema, frame: pd.DataFrame, table_slic
             )
 
 
+def ensure_declared_table(connection, table: TableSchema, database: str) -> None:
+    """Creates the table from its declaration if absent; refuses to write into a table that has drifted from
+    it (an INSERT would cast a value to a stored type or NULL-fill a stored column nobody declared)."""
+    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {table.dataset}")
+    connection.execute(table.duckdb_ddl())
+    stored = connection.execute(f"DESCRIBE {table.qualified_name}").fetchall()
+    table.refuse_drift(f"{table.qualified_name} in {database}", [(name, kind) for name, kind, *_ in stored],
+                       DECLARED_BY_DUCKDB_TYPE)
+
+
 class TransactionalDuckDbClient(DuckDbClient):
     @staticmethod
     def ensure_schema_exists(context, table_slice: TableSlice, connection) -> None:
-        """Creates the table from its declaration if absent; refuses to write into a table that has drifted from
-        it (an INSERT would cast a value to a stored type or NULL-fill a stored column nobody declared)."""
-        table = registered(table_slice.schema, table_slice.table)
-        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {table_slice.schema}")
-        connection.execute(table.duckdb_ddl())
-        stored = connection.execute(f"DESCRIBE {table.qualified_name}").fetchall()
-        where = f"{table.qualified_name} in {context.resource_config['database']}"
-        table.refuse_drift(where, [(name, kind) for name, kind, *_ in stored], DECLARED_BY_DUCKDB_TYPE)
+        ensure_declared_table(connection, registered(table_slice.schema, table_slice.table),
+                              context.resource_config["database"])
 
     @staticmethod
     @contextmanager
@@ -112,12 +116,42 @@ class DeclaredSchemaPandasTypeHandler(DuckDBPandasTypeHandler):
         return table.conform(frame)
 
 
+def slice_window(table_slice: TableSlice) -> tuple:
+    """The calendar dates [start, end) of a partitioned slice's time window."""
+    window = next(d.partitions for d in table_slice.partition_dimensions if isinstance(d.partitions, dg.TimeWindow))
+    return window.start.date(), window.end.date()
+
+
+class TableRowsTypeHandler(DeclaredSchemaPandasTypeHandler):
+    """A table's published rows and its quarantine ledger rows, in the same transaction: the window's rows are
+    replaced as for a DataFrame, and so are the ledger's rows of this table and window."""
+
+    @property
+    def supported_types(self):
+        return [TableRows]
+
+    def handle_output(self, context: dg.OutputContext, table_slice: TableSlice, obj: TableRows, connection):
+        from nba_assets.checks.ledger import QUARANTINE
+
+        super().handle_output(context, table_slice, obj.rows, connection)
+        table = registered(table_slice.schema, table_slice.table)
+        start, end = slice_window(table_slice)
+        ledger = QUARANTINE.conform(obj.quarantine)
+        ensure_declared_table(connection, QUARANTINE, context.resource_config["database"])
+        connection.execute(f"DELETE FROM {QUARANTINE.qualified_name} WHERE table_name = ? AND game_date >= ? AND game_date < ?",
+                           [table.qualified_name, start, end])
+        if len(ledger):
+            connection.register("quarantine_rows", ledger)
+            connection.execute(f"INSERT INTO {QUARANTINE.qualified_name} BY NAME SELECT * FROM quarantine_rows")
+            connection.unregister("quarantine_rows")
+
+
 class WarehouseDuckDBIOManager(DuckDBIOManager):
     """DuckDBPandasIOManager semantics with declared schemas and transactional partition replacement."""
 
     @staticmethod
     def type_handlers() -> Sequence[DbTypeHandler]:
-        return [DeclaredSchemaPandasTypeHandler()]
+        return [DeclaredSchemaPandasTypeHandler(), TableRowsTypeHandler()]
 
     @staticmethod
     def default_load_type() -> type | None:

@@ -1,4 +1,5 @@
-"""Declared table schemas: the column order and types every writer and reader of a warehouse table agrees on."""
+"""Declared table schemas: the column order and types every writer and reader of a warehouse table agrees on, and
+the table's other facts declared beside them (rules with severities, coverage, windows, deadline: checks/rules.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 import dagster as dg
 import pandas as pd
+
+from nba_assets.checks.rules import ColumnRange, Coverage, Deadline, NullShare, RowCount, Rule, Window
 
 STRING, INT64, FLOAT64, BOOL, DATE, TIMESTAMP = "STRING", "INT64", "FLOAT64", "BOOL", "DATE", "TIMESTAMP"
 
@@ -54,8 +57,11 @@ def registered(dataset: str, name: str) -> "TableSchema":
 
 @dataclasses.dataclass(frozen=True)
 class TableSchema:
-    """One warehouse table: dataset (= asset key prefix), name, partition date column, key and columns.
-    `append_only`: a ledger (storage.ledger), whose rows are only ever added, never recomputed."""
+    """One warehouse table: dataset (= asset key prefix), name, partition date column, key and columns, and its
+    quality facts: `rules` (column ranges, NULL shares, row counts, day rules, each with a severity), `coverage`
+    (which game dates it must cover), `windows` (the history windows its rows carry completeness columns for) and
+    `deadline` (by when a day must be there). `partitioned`: stored by day (False: rewritten whole). `append_only`:
+    a ledger (storage.ledger), whose rows are only ever added, never recomputed."""
 
     dataset: str
     name: str
@@ -63,6 +69,11 @@ class TableSchema:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     description: str
+    rules: tuple[ColumnRange | NullShare | RowCount | Rule, ...] = ()
+    coverage: Coverage | None = None
+    windows: tuple[Window, ...] = ()
+    deadline: Deadline | None = None
+    partitioned: bool = True
     append_only: bool = False
 
     def __post_init__(self):
@@ -72,7 +83,23 @@ class TableSchema:
         missing = [k for k in (*self.key, self.date_column) if k not in names]
         if missing:
             raise ValueError(f"{self.name}: key/date columns {missing} are not declared")
+        ruled = [r.column for r in self.rules if isinstance(r, (ColumnRange, NullShare))]
+        ruled += [c for w in self.windows for c in w.columns]
+        undeclared = [c for c in ruled if c not in names]
+        if undeclared:
+            raise ValueError(f"{self.name}: rules or windows name undeclared columns {undeclared}")
         TABLES[(self.dataset, self.name)] = self
+
+    def rules_of(self, kind: type) -> list:
+        return [rule for rule in self.rules if isinstance(rule, kind)]
+
+    @property
+    def checks(self) -> dict[str, list]:
+        """check name -> the declared rules it evaluates, in declaration order."""
+        checks: dict[str, list] = {}
+        for rule in self.rules:
+            checks.setdefault(rule.check, []).append(rule)
+        return checks
 
     @property
     def column_names(self) -> list[str]:
@@ -173,3 +200,13 @@ def _cast(values: pd.Series, column: Column) -> pd.Series:
         return values.astype("string")
     return values.astype(target)
 
+
+
+@dataclasses.dataclass(frozen=True)
+class TableRows:
+    """What a partitioned table asset outputs: the published rows of its window of days, and the quarantine
+    ledger's rows for the same table and window (checks/ledger.py). The IO manager writes both, the ledger
+    replaced for (table, window) like the rows; inputs still load as DataFrames."""
+
+    rows: pd.DataFrame
+    quarantine: pd.DataFrame
