@@ -18,7 +18,8 @@ run's planned record for it, which Dagster resolves to "skipped" once the run su
 still shows a failure.
 
 Same-day inputs: the instance says whether the input's day is materialized (and not failed), which covers days
-that were quarantined and days never built; the ledger says why.
+that were quarantined and days never built; the ledger says why. An instance that has never recorded the input (a
+warehouse built under another instance) leaves the ledger alone to say which days are unpublished.
 """
 
 from __future__ import annotations
@@ -89,10 +90,12 @@ def unpublished_inputs(instance: dg.DagsterInstance, table: TableSchema, days: l
     found = []
     keys = [day.strftime("%Y-%m-%d") for day in days]
     for upstream in SAME_DAY_INPUTS.get(table.asset_key, ()):
-        statuses = instance.get_status_by_partition(upstream.asset_key, keys, game_days) or {}
+        # an instance that never recorded the input did not build this warehouse: the ledger alone says
+        tracked = instance.get_latest_materialization_event(upstream.asset_key) is not None
+        statuses = (instance.get_status_by_partition(upstream.asset_key, keys, game_days) or {}) if tracked else {}
         reasons = ledger[ledger["table_name"] == upstream.qualified_name]
         for day, key in zip(days, keys):
-            status = statuses.get(key)
+            status = statuses.get(key, dg.AssetPartitionStatus.MATERIALIZED if not tracked else None)
             own = reasons[reasons["game_date"] == day]
             if status == dg.AssetPartitionStatus.MATERIALIZED and own.empty:
                 continue
