@@ -91,7 +91,7 @@ def format_quarantine(ledger: pd.DataFrame, shown: int = 40) -> str:
         column = f" ({row.column_name}{value})" if pd.notna(row.column_name) else value
         raw = _raw_source(row)
         lines.append(f"    {row.game_date.date()}  {row.table_name}  {key}: {row.rule}{column}"
-                     + (f"; {row.detail}" if pd.notna(row.detail) and pd.isna(row.column_name) else "")
+                     + (f"; {row.detail}" if pd.notna(row.detail) else "")
                      + (f"\n        raw: {raw}" if raw else ""))
     if len(own) > shown:
         lines.append(f"    ... {len(own) - shown} more in nba_quality.quarantine")
