@@ -27,9 +27,10 @@ from nba_assets.phase4.tables import (
     TEAM_DEFENSE_ZONE_ANALYSIS,
 )
 from nba_assets.phase4.zones import player_shot_zone_analysis, team_defense_zone_analysis
+from nba_assets.raw.reads import RawReads
 from nba_assets.raw.resource import RawSourceResource, raw_key
 from nba_assets.storage.warehouse import Warehouse
-from nba_assets.table_asset import history, rows_per_day, same_day, table_asset
+from nba_assets.table_asset import history, rows_per_day, same_day, table_asset, window_dates
 from nba_assets.windows import team_game_lineage
 
 GROUP = "phase4_precompute"
@@ -47,6 +48,10 @@ def _one_per_row(context_rows: pd.DataFrame) -> Evidence:
     return Evidence(expected_rows=rows_per_day(context_rows, "game_date"))
 
 
+
+def _season_schedule(context: dg.AssetExecutionContext, raw: RawSourceResource) -> pd.DataFrame:
+    return season_schedule(RawReads(raw, *window_dates(context)))
+
 @table_asset(
     TEAM_DEFENSE_ZONE_ANALYSIS,
     group=GROUP,
@@ -59,7 +64,7 @@ def team_defense_zone_analysis_asset(context: dg.AssetExecutionContext, raw: Raw
                                      team_context: pd.DataFrame):
     publication = Publication(context, warehouse, TEAM_DEFENSE_ZONE_ANALYSIS)
     team_context = publication.keep(team_context)
-    scheduled, present = team_game_lineage(season_schedule(context, raw), defense_history)
+    scheduled, present = team_game_lineage(_season_schedule(context, raw), defense_history)
     frame = team_defense_zone_analysis(team_context[TEAM_TARGET], season_calendar, defense_history, scheduled, present)
     yield from publication.publish(frame, _one_per_row(team_context),
                        metadata=_metadata(frame, "analysis_date"))
@@ -77,7 +82,7 @@ def player_shot_zone_analysis_asset(context: dg.AssetExecutionContext, raw: RawS
                                     team_history: pd.DataFrame, player_context: pd.DataFrame):
     publication = Publication(context, warehouse, PLAYER_SHOT_ZONE_ANALYSIS)
     player_context = publication.keep(player_context)
-    scheduled, present = team_game_lineage(season_schedule(context, raw), team_history, player_history)
+    scheduled, present = team_game_lineage(_season_schedule(context, raw), team_history, player_history)
     frame = player_shot_zone_analysis(player_context[PLAYER_TARGET], season_calendar, player_history, scheduled, present)
     yield from publication.publish(frame, _one_per_row(player_context),
                        metadata=_metadata(frame, "analysis_date"))
@@ -96,7 +101,7 @@ def player_daily_cache_asset(context: dg.AssetExecutionContext, raw: RawSourceRe
                              player_context: pd.DataFrame, shot_zones: pd.DataFrame):
     publication = Publication(context, warehouse, PLAYER_DAILY_CACHE)
     player_context = publication.keep(player_context)
-    scheduled, present = team_game_lineage(season_schedule(context, raw), team_history, player_history)
+    scheduled, present = team_game_lineage(_season_schedule(context, raw), team_history, player_history)
     frame = player_daily_cache(player_context[PLAYER_TARGET], season_calendar, player_history, team_history, shot_zones,
                                scheduled, present)
     yield from publication.publish(frame, _one_per_row(player_context),
