@@ -82,13 +82,40 @@ def quarantine_reasons(ledger: pd.DataFrame) -> dict[tuple[str, str], str]:
     return reasons
 
 
+def _season_of(day: str, expected: pd.DataFrame) -> str:
+    """The season of a date: the last season of the schedule starting on or before it (the first one if none)."""
+    starts = expected.groupby("season")["game_date"].min().sort_values()
+    if starts.empty:
+        year = int(day[:4])
+        return season_label(year if int(day[5:7]) >= 7 else year - 1)
+    before = starts[starts <= pd.Timestamp(day)]
+    return before.index[-1] if len(before) else starts.index[0]
+
+
+def with_quarantined_days(seasons: dict[str, dict], days: list[str], expected: pd.DataFrame) -> dict[str, dict]:
+    """A quarantined day is a gap, also when the schedule expects nothing of it (its only game was refused)."""
+    expected_dates = set(expected["game_date"].dt.strftime("%Y-%m-%d"))
+    for day in days:
+        row = seasons.setdefault(_season_of(day, expected), {"expected": 0, "materialized": 0, "missing": []})
+        if day in row["missing"]:
+            continue
+        if day in expected_dates:
+            row["materialized"] -= 1
+        else:
+            row["expected"] += 1
+        row["missing"] = sorted([*row["missing"], day])
+    return dict(sorted(seasons.items()))
+
+
 def coverage_report(schedule: pd.DataFrame, read_columns) -> dict:
     """The whole coverage document. read_columns(table, columns) returns those columns of a warehouse table."""
     expected = expectations(schedule, read_columns)
     reasons = quarantine_reasons(read_columns(QUARANTINE, QUARANTINE.column_names))
     tables = {}
     for table in GAME_DAY_TABLES:
-        seasons = coverage_for(table, expected, read_columns)
+        quarantined = sorted(day for name, day in reasons if name == table.name)
+        seasons = with_quarantined_days(coverage_for(table, expected, read_columns), quarantined,
+                                        expected[table.coverage.expects])
         for row in seasons.values():
             row["reasons"] = {day: reasons.get((table.name, day), NOT_BUILT) for day in row["missing"]}
         tables[table.name] = seasons

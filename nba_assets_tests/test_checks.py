@@ -58,8 +58,9 @@ def test_each_day_is_judged_on_its_own_rows():
                          "points": [10, 12]})
     days = [pd.Timestamp(d) for d in (DAY1, "2022-10-19", DAY3)]
     findings = quality.evaluate(PLAYER_GAME_SUMMARY, rows, days, expected_rows={days[0]: 1, days[2]: 1},
-                                failing_rows={"box_scores_complete": pd.DataFrame(columns=["game_date", "game_id"])})
-    results = quality.day_results(findings, ["column_rules", "row_counts", "box_scores_complete"], days)
+                                failing_rows={"box_scores_complete": pd.DataFrame(columns=["game_date", "game_id"]),
+                                              "raw_contract": pd.DataFrame(columns=["game_date", "game_id"])})
+    results = quality.day_results(findings, ["column_rules", "row_counts", "box_scores_complete", "raw_contract"], days)
     assert set(results["column_rules"]) == {days[2]}  # DAY1 and the day without rows passed
     passed, severity, metadata = results["column_rules"][days[2]]
     assert not passed and severity == dg.AssetCheckSeverity.ERROR and "95" in metadata["examples"].value
@@ -74,10 +75,14 @@ def test_a_range_is_judged_as_its_days_one_by_one():
                          "minutes_played": [30.0, 31.0, 32.0, 30.0, np.nan, np.nan, 30.0, 20.0, 10.0],
                          "points": [10, 12, 8, 7, 6, 5, 4, 3, 900]})
     expected = {days[0]: 3, days[1]: 3, days[2]: 2}
-    evidence = {"box_scores_complete": pd.DataFrame({"game_date": [days[2]], "game_id": ["4"]})}
+    evidence = {"box_scores_complete": pd.DataFrame({"game_date": [days[2]], "game_id": ["4"]}),
+                "raw_contract": pd.DataFrame({  # a refused raw row, as RawReads.failing_rows hands it in
+                    "game_date": [days[0]], "game_id": ["1"], "player_lookup": ["j"], "team_abbr": ["BOS"],
+                    "column_name": ["minutes"], "offending_value": ["2160"], "rule": ["bounds"],
+                    "detail": ["nbac_gamebook_player_stats: above 78"], "raw_file": ["raw/gamebook.csv"], "raw_row": [7]})}
 
-    def sort(frame):
-        return frame.sort_values(["game_date", "rule", "player_lookup"]).reset_index(drop=True)
+    def sort(frame):  # where a finding's row comes from is compared on the day whose rule knows it, below
+        return frame.sort_values(["game_date", "rule", "player_lookup"])[quality.FINDING_COLUMNS].reset_index(drop=True)
 
     together = quality.evaluate(PLAYER_GAME_SUMMARY, rows, list(days), expected, evidence)
     for day in days:
@@ -85,7 +90,10 @@ def test_a_range_is_judged_as_its_days_one_by_one():
                                  {rule: failing[failing["game_date"] == day] for rule, failing in evidence.items()})
         pd.testing.assert_frame_equal(sort(together[together["game_date"] == day]), sort(alone))
     assert together.groupby("game_date")["check_name"].unique().map(sorted).to_dict() == {
-        days[1]: ["column_rules"], days[2]: ["box_scores_complete", "column_rules", "row_counts"]}
+        days[0]: ["raw_contract"], days[1]: ["column_rules"], days[2]: ["box_scores_complete", "column_rules", "row_counts"]}
+    refused = together[together["check_name"] == "raw_contract"].iloc[0]
+    assert (refused["rule"], refused["severity"], refused["player_lookup"], refused["offending_value"],
+            refused["raw_file"], refused["raw_row"]) == ("raw_contract: bounds", "ERROR", "j", "2160", "raw/gamebook.csv", 7)
 
 
 def test_feature_store_ranges_come_from_the_feature_contract():
@@ -210,3 +218,31 @@ def test_coverage_names_why_a_day_is_missing(tmp_path, monkeypatch, capsys):
         line = next(line for line in printed.splitlines() if line.strip().startswith(f"{table} ") and DAY3 in line
                     and "quarantined" in line)
         assert G4 in line, line  # the root reason, also for the table left out through its input
+
+
+def test_a_quarantined_day_is_a_gap_even_when_the_schedule_expects_nothing_of_it(tmp_path, monkeypatch, capsys):
+    """DAY3's only competitive game has its home team as away team: the schedule row is refused, so the schedule
+    expects nothing of DAY3, yet the day is quarantined and must show as a gap, with the raw reason, in coverage
+    and in the days `backfill --missing` rebuilds."""
+    from nba_assets.cli import main
+    from nba_assets.missing import missing_dates
+    from nba_assets_tests.test_phase3_crafted import G3, G4
+
+    tables = league_tables()
+    for name in ("nbac_schedule", "nbac_gamebook_player_stats"):
+        tables[name] = [row for row in tables[name] if row["game_id"] != G4]
+    next(row for row in tables["nbac_schedule"] if row["game_id"] == G3)["away_team_tricode"] = "NYK"
+    raw = write_raw(tmp_path / "raw", tables)
+    warehouse = tmp_path / "w.duckdb"
+    assert materialize(PHASE3_ASSETS, raw, warehouse, DAY1, DAY3).success
+    monkeypatch.setenv("NBA_ASSETS_RAW_DIR", str(raw))
+    monkeypatch.setenv("NBA_ASSETS_WAREHOUSE", str(warehouse))
+    assert main(["coverage"]) == 0
+    printed = capsys.readouterr().out
+    for table in ("team_offense_game_summary", "player_game_summary", "upcoming_team_game_context"):
+        line = next(line for line in printed.splitlines() if line.strip().startswith(f"{table} ") and DAY3 in line)
+        assert "quarantined" in line and "raw_contract: home_is_away" in line and G3 in line, line
+    resources = duckdb_resources(str(warehouse), RawSourceResource(raw_dir=str(raw)))
+    schedule = resources["raw"].read_all("nbac_schedule")
+    assert dt.date.fromisoformat(DAY3) in missing_dates(
+        schedule, lambda table, columns: resources["warehouse"].read_table(table, columns=columns))

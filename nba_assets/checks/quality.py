@@ -125,9 +125,10 @@ def rule_findings(table: TableSchema, rule: Rule, failing: pd.DataFrame) -> pd.D
                       **{c: failing[c].astype(object).to_numpy() for c in ("column_name", "offending_value") if c in failing})
     if "rule" in failing:
         found["rule"] = [f"{rule.name}: {part}" for part in failing["rule"]]
-    for column in RAW_COLUMNS:
-        if column in failing:
-            found[column] = failing[column].to_numpy()
+    if "raw_file" in failing:
+        found["raw_file"] = failing["raw_file"].astype(object).to_numpy()
+    if "raw_row" in failing:
+        found["raw_row"] = pd.array(failing["raw_row"], dtype="Int64")
     return found
 
 
