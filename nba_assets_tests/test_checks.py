@@ -240,8 +240,9 @@ def test_a_quarantined_day_is_a_gap_even_when_the_schedule_expects_nothing_of_it
     assert main(["coverage"]) == 0
     printed = capsys.readouterr().out
     for table in ("team_offense_game_summary", "player_game_summary", "upcoming_team_game_context"):
-        line = next(line for line in printed.splitlines() if line.strip().startswith(f"{table} ") and DAY3 in line)
-        assert "quarantined" in line and "raw_contract: home_is_away" in line and G3 in line, line
+        line = next(line for line in printed.splitlines() if line.strip().startswith(f"{table} ") and DAY3 in line
+                    and "quarantined" in line)
+        assert "raw_contract: home_is_away" in line and G3 in line, line
     resources = duckdb_resources(str(warehouse), RawSourceResource(raw_dir=str(raw)))
     schedule = resources["raw"].read_all("nbac_schedule")
     assert dt.date.fromisoformat(DAY3) in missing_dates(
