@@ -21,7 +21,8 @@ from nba_assets.catalog import GRAPH_TABLES
 from nba_assets.partitions import game_days
 from nba_assets_tests.builders import read_table, rows_on, warehouse_fingerprint
 
-pytestmark = pytest.mark.slow
+# three CLI backfills of the whole graph, the first two in the module fixture (counted in the first test's time)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 START, BAD_DAY, END = "2021-10-19", "2021-10-28", "2021-11-04"
 NBA_ASSETS = Path(sys.executable).with_name("nba-assets")
