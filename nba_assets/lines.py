@@ -1,4 +1,5 @@
-"""Betting lines known before tip-off, and the one push rule used everywhere (PGS, grading, features).
+"""Betting lines known before tip-off, American odds, and the one push rule used everywhere (PGS, grading,
+features).
 
 A snapshot is pre-game when the bookmaker says so (minutes_before_tipoff >= 0) and its timestamp is before its
 game's cut-off: the tip-off for the results tables, the information cut-off for pre-game rows (nba_assets.pregame).
@@ -21,6 +22,19 @@ def over_under_result(points: pd.Series, line: pd.Series) -> pd.Series:
     result = np.select([points > line, points < line, points == line], [OVER, UNDER, PUSH], default=None)
     known = points.notna() & line.notna()
     return pd.Series(np.where(known, result, None), index=points.index, dtype="string")
+
+
+def payout(american: pd.Series | np.ndarray) -> np.ndarray:
+    """Profit per unit staked when the bet wins: +150 -> 1.5, -110 -> 0.909; NaN without a price."""
+    odds = (american.to_numpy(dtype="float64", na_value=np.nan) if isinstance(american, pd.Series)
+            else np.asarray(american, dtype="float64"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(odds > 0, odds / 100.0, np.where(odds < 0, 100.0 / -odds, np.nan))
+
+
+def implied_probability(american: pd.Series | np.ndarray) -> np.ndarray:
+    """The bookmaker's implied probability (vig included): -110 -> 0.5238, +150 -> 0.4."""
+    return 1.0 / (1.0 + payout(american))
 
 
 def tipoff_cutoffs(games: pd.DataFrame) -> pd.DataFrame:
@@ -49,9 +63,11 @@ def _bookmaker_rank(bookmakers: pd.Series) -> pd.Series:
 
 
 def select_prop_lines(props: pd.DataFrame, cutoffs: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per (game_date, player_lookup) with a pre-game line: current and opening line of the priority
-    bookmaker, its snapshot time, the number of bookmakers and the spread of their latest lines."""
+    """One row per (game_date, player_lookup) with a pre-game line: current line and its prices (American odds)
+    and opening line of the priority bookmaker, its snapshot time, the number of bookmakers and the spread of
+    their latest lines."""
     columns = {"game_date": "datetime64[ns]", "player_lookup": "string", "current_points_line": "float64",
+               "current_over_price": "Int64", "current_under_price": "Int64",
                "opening_points_line": "float64", "line_bookmaker": "string", "line_snapshot_timestamp": "datetime64[ns, UTC]",
                "line_bookmaker_count": "int64", "line_bookmaker_std": "float64"}
     pre = pregame_snapshots(props, cutoffs)
@@ -72,13 +88,14 @@ def select_prop_lines(props: pd.DataFrame, cutoffs: pd.DataFrame | None = None) 
         .rename(columns={"points_line": "opening_points_line"})
     )
     out = (
-        chosen[key + ["points_line", "bookmaker", "snapshot_timestamp"]]
-        .rename(columns={"points_line": "current_points_line", "bookmaker": "line_bookmaker",
+        chosen[key + ["points_line", "over_price", "under_price", "bookmaker", "snapshot_timestamp"]]
+        .rename(columns={"points_line": "current_points_line", "over_price": "current_over_price",
+                         "under_price": "current_under_price", "bookmaker": "line_bookmaker",
                          "snapshot_timestamp": "line_snapshot_timestamp"})
         .merge(opening, on=key)
         .merge(books.reset_index(), on=key)
     )
-    return out[list(columns)].reset_index(drop=True)
+    return out[list(columns)].astype({"current_over_price": "Int64", "current_under_price": "Int64"}).reset_index(drop=True)
 
 
 def select_game_lines(lines: pd.DataFrame, games: pd.DataFrame, cutoffs: pd.DataFrame) -> pd.DataFrame:

@@ -138,6 +138,23 @@ def window_slope(history: GameHistory, start: np.ndarray, end: np.ndarray, colum
     return np.where(n >= 2, slope, np.nan)
 
 
+def window_decayed_mean(history: GameHistory, start: np.ndarray, end: np.ndarray, column: str, halflife: float,
+                        max_games: int) -> np.ndarray:
+    """Exponentially decayed mean of `column` over each window's newest `max_games` games: weight 0.5^(k /
+    halflife) for the k-th newest (k = 0 the latest); NaN for an empty window. Computed on the gathered window
+    itself, so a day's value does not depend on the rest of the history."""
+    values = pd.to_numeric(history.frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    n = np.minimum(end - start, max_games)
+    recency = np.arange(max_games)
+    inside = recency[None, :] < n[:, None]
+    positions = np.where(inside, end[:, None] - 1 - recency[None, :], 0)
+    x = np.where(inside, values[positions] if len(values) else np.nan, np.nan)
+    weights = np.where(inside & ~np.isnan(x), 0.5 ** (recency[None, :] / halflife), 0.0)
+    total = weights.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, (weights * np.nan_to_num(x)).sum(axis=1) / total, np.nan)
+
+
 def window_rows(history: GameHistory, start: np.ndarray, end: np.ndarray, max_games: int) -> pd.DataFrame:
     """The individual games of each window (at most the newest `max_games`), with `target` (target row number)
     and `recency` (0 = newest game). For statistics that prefix sums cannot express (streaks, shares)."""

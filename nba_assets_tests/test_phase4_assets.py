@@ -30,6 +30,9 @@ PHASE4_TABLES = {
 }
 PREGAME_TABLES = {"nba_analytics.upcoming_team_game_context": "game_date",
                   "nba_analytics.upcoming_player_game_context": "game_date", **PHASE4_TABLES}
+CROSS_SEASON_FEATURES = ("points_decayed_4g", "points_decayed_10g", "minutes_decayed_4g", "minutes_decayed_10g",
+                         "points_last_game", "minutes_last_game", "minutes_avg_last_3", "games_last_365_days",
+                         "team_games_missed")
 ALL_TABLES = {"nba_analytics.team_offense_game_summary": "game_date", "nba_analytics.team_defense_game_summary": "game_date",
               "nba_analytics.player_game_summary": "game_date", **PREGAME_TABLES}
 
@@ -80,6 +83,7 @@ def _perturb_results(tables: dict, rng: np.random.Generator) -> dict:
     props = out["odds_api_player_points_props"]
     in_game = (props["minutes_before_tipoff"] < 0) | (pd.to_datetime(props["game_date"]) > DAY)
     props.loc[in_game, "points_line"] = props.loc[in_game, "points_line"] + 25
+    props.loc[in_game, ["over_price", "under_price"]] = [500, -900]
     lines = out["odds_api_game_lines"]
     in_game = (lines["minutes_before_tipoff"] < 0) | (pd.to_datetime(lines["game_date"]) > DAY)
     lines.loc[in_game, "outcome_point"] = lines.loc[in_game, "outcome_point"] * -3
@@ -120,6 +124,10 @@ def test_point_in_time_rows_ignore_everything_after_tipoff(league_2021, history_
         expected = rows_on(original, table, date_column, [DAY])
         assert len(expected) >= 20, table
         pd.testing.assert_frame_equal(rows_on(perturbed, table, date_column, [DAY]), expected, check_exact=True, obj=table)
+    features = rows_on(original, "nba_predictions.ml_feature_store", "game_date", [DAY])
+    for name in CROSS_SEASON_FEATURES:  # the protected rows do carry the newer pre-game features
+        assert features[name].notna().mean() > 0.8, name
+    assert features["line_over_probability"].notna().sum() >= 20 and features["line_over_price"].notna().sum() >= 20
     changed = rows_on(perturbed, "nba_analytics.player_game_summary", "game_date", [DAY])
     assert not changed.equals(rows_on(original, "nba_analytics.player_game_summary", "game_date", [DAY]))
 

@@ -140,6 +140,28 @@ def test_player_daily_cache_hand_computed_and_traded_player():
     assert out["team_pace_last_10"] == pytest.approx(100.0) and out["team_blowout_rate_last_10"] == pytest.approx(1 / 3)
     assert pd.isna(out["dnp_rate_last_10"])  # the source lists no DNP rows for the team: unknown, not 0
     assert not bool(out["shot_zone_data_available"])
+    newest_first = points[::-1]  # 12, 40, 0, 30, 20, 10: weights halve every 4 games, across teams and seasons
+    weights = [0.5 ** (k / 4) for k in range(6)]
+    assert out["points_decayed_4g"] == pytest.approx(round(np.dot(weights, newest_first) / sum(weights), 4))
+    assert (out["points_last_game"], out["minutes_last_game"]) == (12, 30)
+    assert out["minutes_avg_last_3_any_season"] == pytest.approx((30 + 30 + 10) / 3)
+    assert out["games_last_365_days"] == 6 and out["team_games_missed"] == 0
+
+
+def test_team_games_missed_counts_the_current_teams_games_since_the_last_appearance():
+    games = pd.DataFrame([_player_game("2022-11-10", 20, 30), _player_game("2022-11-12", 18, 30)])
+    teams = pd.DataFrame({"team_abbr": ["BOS"] * 5 + ["NYK"],
+                          "game_date": pd.to_datetime(["2022-11-10", "2022-11-12", "2022-11-14", "2022-11-16",
+                                                       "2022-11-18", "2022-11-17"]),
+                          "pace": 100.0, "offensive_rating": 110.0, "margin_of_victory": 5})
+    zones = pd.DataFrame({"analysis_date": [DAY], "player_lookup": ["p"], "primary_scoring_zone": [None],
+                          "paint_rate_last_10": [np.nan], "three_pt_rate_last_10": [np.nan]})
+    scheduled = GameHistory.build(teams[["team_abbr", "game_date"]], "team_abbr")
+    out = player_daily_cache(_player_target(), CALENDAR, games, teams, zones, scheduled, scheduled).iloc[0]
+    assert out["team_games_missed"] == 3  # BOS played on the 14th, 16th and 18th without him; NYK's game is not his
+    rookie = player_daily_cache(_player_target().assign(player_lookup="new"), CALENDAR, games, teams,
+                                zones.assign(player_lookup="new"), scheduled, scheduled).iloc[0]
+    assert pd.isna(rookie["team_games_missed"]) and rookie["games_last_365_days"] == 0
 
 
 def test_recent_trend_rule():
@@ -153,14 +175,21 @@ def _context(**overrides):
     return pd.DataFrame([base])
 
 
-def test_fatigue_scale_100_is_fresh():
+def test_fatigue_scale_100_is_fresh_and_fires_on_real_minute_loads():
     assert fatigue(_context())[0].iloc[0] == 100
     assert fatigue(_context(days_rest=4))[0].iloc[0] == 100  # +5, clamped at 100
-    tired = _context(back_to_back=True, days_rest=1, games_in_last_7_days=4, minutes_in_last_7_days=250.0,
-                     avg_minutes_per_game_last_7=36.0, back_to_backs_last_14_days=2)
-    score, applied = fatigue(tired)
-    assert score.iloc[0] == 100 - 15 - 10 - 10 - 8 - 12
-    assert "back_to_back (-15)" in applied.iloc[0]
+    # 36 minutes a night: three games in the six days before, then the second night of a back-to-back
+    starter = _context(back_to_back=True, days_rest=1, games_in_last_7_days=3, minutes_in_last_7_days=108.0,
+                       avg_minutes_per_game_last_7=36.0)
+    score, applied = fatigue(starter)
+    assert score.iloc[0] == 100 - 15 - 10 - 8 == 67
+    assert applied.iloc[0] == "back_to_back (-15);over_105_minutes_in_7_days (-10);over_35_minutes_per_game_last_7 (-8)"
+    # the same three games at 30 minutes: only the back-to-back
+    assert fatigue(starter.assign(minutes_in_last_7_days=90.0, avg_minutes_per_game_last_7=30.0))[0].iloc[0] == 85
+    # the heaviest week real players had (four games in six days, 128 minutes, a second back-to-back)
+    heaviest = _context(back_to_back=True, days_rest=1, games_in_last_7_days=4, minutes_in_last_7_days=128.0,
+                        avg_minutes_per_game_last_7=32.0, back_to_backs_last_14_days=2)
+    assert fatigue(heaviest)[0].iloc[0] == 100 - 15 - 10 - 10 - 10 - 12 == 43
     assert fatigue(_context(days_rest=None, avg_minutes_per_game_last_7=None, games_in_last_7_days=0))[0].iloc[0] == 100
 
 

@@ -314,6 +314,8 @@ UPCOMING_PLAYER_GAME_CONTEXT = TableSchema(
         col("season_games_played", INT64, nullable=False),
         col("has_prop_line", BOOL, nullable=False),
         col("current_points_line", FLOAT64, unit="points"),
+        col("current_over_price", INT64, "American odds on OVER at the current line's snapshot"),
+        col("current_under_price", INT64, "American odds on UNDER at the current line's snapshot"),
         col("opening_points_line", FLOAT64, unit="points"),
         col("line_movement", FLOAT64, unit="points"),
         col("line_bookmaker", STRING),

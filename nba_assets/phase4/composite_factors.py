@@ -1,7 +1,8 @@
 """Player composite factors (reference §9) on documented scales, with their inputs' absence made explicit.
 
 - fatigue_score: 100 = fresh; every consumer reads it with that direction (the reference's systems penalised
-  high scores, i.e. fresh players). Player age is not in our sources, so the reference's age rules are not
+  high scores, i.e. fresh players). Minute loads are on the scale real players carry (the reference's 240
+  minutes in six days never happens). Player age is not in our sources, so the reference's age rules are not
   applied.
 - shot_zone_mismatch_score: the player's zone mix times the opponent's per-zone FG% allowed versus league.
 - pace_score: expected extra possessions versus the team's norm, (opponent pace − team pace) / 2; the
@@ -24,13 +25,23 @@ from nba_assets.phase4.tables import PLAYER_COMPOSITE_FACTORS
 USAGE_PROJECTION_MIN_GAMES = 3
 
 
+# Minutes over the 6 days before the game, on the scale real players carry (real 2021-23 player-games:
+# median 54, 90th percentile 98, 99th 118, maximum 178). The reference's "more than 240 minutes" needed seven
+# full games in six days and never fired, which left the score nothing but its back-to-back term.
+HEAVY_MINUTES_LAST_7, EXTREME_MINUTES_LAST_7 = 105, 125
+
+
 def fatigue(context: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Reference rules without defaults: a player without a game yet this season counts as rested."""
+    """Reference rules, minute loads recalibrated, without defaults: a player without a game yet this season
+    counts as rested. 36 minutes a night for three games in six days and then a back-to-back: 100 − 15
+    (back-to-back) − 10 (over 105 minutes) − 8 (over 35 a game) = 67; the heaviest loads reach 35."""
+    minutes_7 = context["minutes_in_last_7_days"]
     rules = [
         ("back_to_back", context["back_to_back"].astype(bool), -15),
         ("rested_3_days", (pd.to_numeric(context["days_rest"]).fillna(99) >= 3) & ~context["back_to_back"].astype(bool), +5),
         ("4_games_in_7_days", context["games_in_last_7_days"] >= 4, -10),
-        ("over_240_minutes_in_7_days", context["minutes_in_last_7_days"] > 240, -10),
+        (f"over_{HEAVY_MINUTES_LAST_7}_minutes_in_7_days", minutes_7 > HEAVY_MINUTES_LAST_7, -10),
+        (f"over_{EXTREME_MINUTES_LAST_7}_minutes_in_7_days", minutes_7 > EXTREME_MINUTES_LAST_7, -10),
         ("over_35_minutes_per_game_last_7", pd.to_numeric(context["avg_minutes_per_game_last_7"]).fillna(0) > 35, -8),
         ("2_back_to_backs_in_14_days", context["back_to_backs_last_14_days"] >= 2, -12),
         ("1_back_to_back_in_14_days", context["back_to_backs_last_14_days"] == 1, -5),

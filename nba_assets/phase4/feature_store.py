@@ -14,6 +14,7 @@ import pandas as pd
 
 from nba_assets.calendar import PLAY_IN, PLAYOFFS
 from nba_assets.checks.rules import PREGAME_DEADLINE, ROSTERED, WARN, ColumnRange, Coverage, NullShare, Scope, Window
+from nba_assets.lines import implied_probability
 from nba_assets.phase4 import features as fc
 from nba_assets.phase4.tables import ONE_PER_ROSTERED_PLAYER
 from nba_assets.storage.schema import BOOL, DATE, FLOAT64, INT64, STRING, TableSchema, col
@@ -52,6 +53,8 @@ ML_FEATURE_STORE = TableSchema(
         col("season_phase", STRING, nullable=False),
         col("injury_status", STRING, "pre-game status, NULL without an injury report"),
         col("line_bookmaker", STRING, "bookmaker of the pre-game prop line (vegas_points_line)"),
+        col("line_over_price", INT64, "American odds on OVER at that line's snapshot"),
+        col("line_under_price", INT64, "American odds on UNDER at that line's snapshot"),
         col("is_prediction_candidate", BOOL, "not out/doubtful, and a prop line or ≥ 15 minutes a game lately",
             nullable=False),
         col("early_season_flag", BOOL, nullable=False),
@@ -109,6 +112,12 @@ def _injury_risk(j: pd.DataFrame) -> pd.Series:
 
 def _flag(values: pd.Series) -> pd.Series:
     return values.astype("float64")
+
+
+def _no_vig_over_probability(j: pd.DataFrame) -> pd.Series:
+    over = implied_probability(j["upgc__current_over_price"])
+    under = implied_probability(j["upgc__current_under_price"])
+    return pd.Series(np.round(over / (over + under), 4), index=j.index)
 
 
 def _breakout(j: pd.DataFrame) -> pd.Series:
@@ -179,6 +188,16 @@ BUILDERS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "minutes_volatility_last_10": lambda j: j["pdc__minutes_std_last_10"],
     "opponent_pace_mismatch": lambda j: j["pdc__team_pace_last_10"] - j["tdza__opponent_pace"],
     "fg_attempts_avg_last_10": lambda j: j["pdc__fg_attempts_avg_last_10"],
+    "points_decayed_4g": lambda j: j["pdc__points_decayed_4g"],
+    "points_decayed_10g": lambda j: j["pdc__points_decayed_10g"],
+    "minutes_decayed_4g": lambda j: j["pdc__minutes_decayed_4g"],
+    "minutes_decayed_10g": lambda j: j["pdc__minutes_decayed_10g"],
+    "points_last_game": lambda j: j["pdc__points_last_game"],
+    "minutes_last_game": lambda j: j["pdc__minutes_last_game"],
+    "minutes_avg_last_3": lambda j: j["pdc__minutes_avg_last_3_any_season"],
+    "games_last_365_days": lambda j: j["pdc__games_last_365_days"],
+    "team_games_missed": lambda j: j["pdc__team_games_missed"],
+    "line_over_probability": _no_vig_over_probability,
 }
 
 
@@ -253,6 +272,8 @@ def ml_feature_store(context: pd.DataFrame, team_context: pd.DataFrame, daily_ca
     out["season_phase"] = j["upgc__season_phase"]
     out["injury_status"] = j["upgc__injury_status"]
     out["line_bookmaker"] = j["upgc__line_bookmaker"]
+    out["line_over_price"] = j["upgc__current_over_price"]
+    out["line_under_price"] = j["upgc__current_under_price"]
     out_or_doubtful = j["upgc__injury_status"].isin(["out", "doubtful"])
     playing_time = j["pdc__minutes_avg_last_10"] >= CANDIDATE_MIN_MINUTES
     out["is_prediction_candidate"] = ~out_or_doubtful & (j["upgc__has_prop_line"].astype(bool) | playing_time.fillna(False))

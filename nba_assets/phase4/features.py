@@ -15,7 +15,7 @@ PHASE4, PHASE3, CALCULATED, MISSING = "phase4", "phase3", "calculated", "missing
 SOURCE_WEIGHTS = {PHASE4: 100.0, PHASE3: 87.0, CALCULATED: 100.0, MISSING: 0.0}
 
 MATCHUP, PLAYER_HISTORY, TEAM_CONTEXT, VEGAS, GAME_CONTEXT = "matchup", "player_history", "team_context", "vegas", "game_context"
-FEATURE_VERSION = "v3_contract_61"
+FEATURE_VERSION = "v4_contract_71"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,6 +107,20 @@ FEATURES: tuple[Feature, ...] = (
        "std of minutes, last 10 (past 30 only on two or three games: 0 and 45 minutes give 31.8)"),
     _f(59, "opponent_pace_mismatch", "poss/48 min", -30, 30, MATCHUP, True, CALCULATED, "team pace − opponent pace"),
     _f(60, "fg_attempts_avg_last_10", "attempts", 0, 40, PLAYER_HISTORY, True, PHASE4, "field-goal attempts per game, last 10"),
+    # form across the season boundary and availability (365 days before, any season); the line's price
+    _f(61, "points_decayed_4g", "points", 0, 80, PLAYER_HISTORY, False, PHASE4,
+       "decayed mean of points, half-life 4 games, newest 40 games within 365 days"),
+    _f(62, "points_decayed_10g", "points", 0, 80, PLAYER_HISTORY, False, PHASE4, "the same, half-life 10 games"),
+    _f(63, "minutes_decayed_4g", "minutes", 0, 60, PLAYER_HISTORY, False, PHASE4, "decayed mean of minutes, half-life 4 games"),
+    _f(64, "minutes_decayed_10g", "minutes", 0, 60, PLAYER_HISTORY, False, PHASE4, "the same, half-life 10 games"),
+    _f(65, "points_last_game", "points", 0, 100, PLAYER_HISTORY, False, PHASE4, "points in the latest game (365 days)"),
+    _f(66, "minutes_last_game", "minutes", 0, 70, PLAYER_HISTORY, False, PHASE4, "minutes in the latest game"),
+    _f(67, "minutes_avg_last_3", "minutes", 0, 60, PLAYER_HISTORY, False, PHASE4, "mean minutes, newest 3 games (any season)"),
+    _f(68, "games_last_365_days", "games", 0, 130, PLAYER_HISTORY, True, PHASE4, "games played in the 365 days before"),
+    _f(69, "team_games_missed", "games", 0, 20, PLAYER_HISTORY, False, PHASE4,
+       "the current team's games since the player's last appearance, capped at 20 (injury, rest, trade)"),
+    _f(70, "line_over_probability", "probability", 0, 1, VEGAS, False, CALCULATED,
+       "the book's OVER probability without its margin: implied(over) / (implied(over) + implied(under))"),
 )
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)

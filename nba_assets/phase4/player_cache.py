@@ -9,7 +9,7 @@ import pandas as pd
 
 from nba_assets.phase4.common import ratio, season_targets
 from nba_assets.phase4.tables import PLAYER_DAILY_CACHE
-from nba_assets.windows import GameHistory, last_game, window_lineage, window_rows, window_slope, window_stats
+from nba_assets.windows import GameHistory, last_game, window_decayed_mean, window_lineage, window_rows, window_slope, window_stats
 
 STRUCTURAL_GAP_DAYS = 14
 STRUCTURAL_CAP = 30
@@ -17,6 +17,12 @@ VS_OPPONENT_DAYS = 365
 PREVIOUS_LINE_DAYS = 14
 BLOWOUT_MARGIN = 15
 STREAK_CAP = 20
+# Form across the season boundary: decayed means over the newest games of the last 365 days (the history every
+# Phase 4 step reads), so the first weeks of a season still see last season's level.
+FORM_DAYS = 365
+FORM_MAX_GAMES = 40
+FORM_HALF_LIVES = (4, 10)
+MISSED_CAP = 20
 
 
 def recent_trend(newest_two: pd.Series, older_three: pd.Series) -> np.ndarray:
@@ -104,6 +110,7 @@ def player_daily_cache(targets: pd.DataFrame, calendar: pd.DataFrame, players: p
     out["games_since_structural_change"] = _games_since_structural_change(history, *history.bounds(t, as_of="cache_date"), t)
     out = pd.concat([out, l10[["games_found", "first_game_date", "last_game_date"]].add_prefix("l10_").set_axis(out.index)], axis=1)
 
+    out = pd.concat([out, _form_across_seasons(t, history, teams)], axis=1)
     out = pd.concat([out, _dnp_rate(t, players)], axis=1)
     out = pd.concat([out, _versus_opponent(t, played)], axis=1)
     out = pd.concat([out, _line_history(t, played)], axis=1)
@@ -116,6 +123,31 @@ def player_daily_cache(targets: pd.DataFrame, calendar: pd.DataFrame, players: p
                              scheduled, present, prefix="l10_")
     out = pd.concat([out, lineage], axis=1)
     return PLAYER_DAILY_CACHE.conform(out[PLAYER_DAILY_CACHE.column_names])
+
+
+def _form_across_seasons(t: pd.DataFrame, history: GameHistory, teams: pd.DataFrame) -> pd.DataFrame:
+    """Decayed means of points and minutes, the last game, and the team games missed since it, over the 365
+    days before the day regardless of the season."""
+    s, e = history.bounds(t, as_of="cache_date", last_days=FORM_DAYS)
+    out = pd.DataFrame(index=t.index)
+    for half_life in FORM_HALF_LIVES:
+        for column, name in (("points", "points"), ("minutes_played", "minutes")):
+            out[f"{name}_decayed_{half_life}g"] = np.round(
+                window_decayed_mean(history, s, e, column, half_life, FORM_MAX_GAMES), 4)
+    last = last_game(history, s, e)
+    out["points_last_game"] = pd.to_numeric(last["points"]).to_numpy(dtype="float64", na_value=np.nan)
+    out["minutes_last_game"] = pd.to_numeric(last["minutes_played"]).to_numpy(dtype="float64", na_value=np.nan)
+    out["minutes_avg_last_3_any_season"] = window_stats(history, np.maximum(s, e - 3), e, ["minutes_played"])[
+        "minutes_played_mean"].to_numpy()
+    out["games_last_365_days"] = e - s
+    # team games the player's current team played after his last appearance (injury, rest, a trade in between)
+    team_games = GameHistory.build(teams[["team_abbr", "game_date"]], "team_abbr")
+    since = t[["team_abbr", "cache_date"]].assign(after_last=pd.to_datetime(last["game_date"]).to_numpy() + pd.Timedelta(days=1))
+    known = since["after_last"].notna().to_numpy()
+    since["after_last"] = since["after_last"].fillna(since["cache_date"])
+    ts, te = team_games.bounds(since, as_of="cache_date", floor="after_last")
+    out["team_games_missed"] = np.where(known, np.minimum(te - ts, MISSED_CAP), np.nan)
+    return out
 
 
 def _below_average_streak(history: GameHistory, start: np.ndarray, end: np.ndarray, season_avg: pd.Series) -> np.ndarray:

@@ -211,6 +211,15 @@ PLAYER_DAILY_CACHE = TableSchema(
         col("dnp_rate_last_10", FLOAT64, "share of the last 10 listed games not played; NULL when the source lists "
             "no DNP/inactive rows for the team", unit="fraction"),
         col("games_since_structural_change", INT64, "games since a team change or a gap > 14 days, capped at 30"),
+        *(col(f"{name}_decayed_{h}g", FLOAT64, f"decayed mean over the newest 40 games of the 365 days before "
+              f"(any season), half-life {h} games", unit=unit)
+          for h in (4, 10) for name, unit in (("points", "points"), ("minutes", "minutes"))),
+        col("points_last_game", FLOAT64, "the latest game within 365 days", unit="points"),
+        col("minutes_last_game", FLOAT64, unit="minutes"),
+        col("minutes_avg_last_3_any_season", FLOAT64, "the newest 3 games within 365 days", unit="minutes"),
+        col("games_last_365_days", INT64, nullable=False),
+        col("team_games_missed", INT64, "the current team's games since the player's last appearance (≤ 20); NULL "
+            "without one in 365 days"),
         col("points_avg_vs_opponent", FLOAT64, "games against this opponent in the 365 days before", unit="points"),
         col("games_vs_opponent", INT64, nullable=False),
         col("previous_game_line", FLOAT64, "the prop line of the player's previous game within 14 days", unit="points"),
