@@ -48,7 +48,7 @@ from nba_assets.phase4.tables import (
 from nba_assets.phase4.zones import player_shot_zone_analysis, team_defense_zone_analysis
 from nba_assets.predictions import grading
 from nba_assets.predictions.assets import FEATURES_AND_LOOKBACK, MODELS_IN_FORCE
-from nba_assets.predictions.model import train_models, training_cutoffs, training_rows
+from nba_assets.predictions.model import train_models, training_cutoffs, training_rows, training_window_start
 from nba_assets.predictions.predict import build_predictions
 from nba_assets.predictions.publications import picks_of_record
 from nba_assets.predictions.similarity import LOOKBACK_DAYS
@@ -214,9 +214,9 @@ class SeasonRun:
                                    pd.Timestamp(self.start), pd.Timestamp(self.end))
         if not cutoffs:
             return POINTS_MODEL.empty()
-        last = max(cutoffs).date()
-        features = self.wh.read(ML_FEATURE_STORE, end=last)
-        players = self.wh.read(PLAYER_GAME_SUMMARY, end=last, columns=["game_date", "player_lookup", "points", "is_active"])
+        first, last = training_window_start(min(cutoffs)).date(), max(cutoffs).date()
+        features = self.wh.read(ML_FEATURE_STORE, first, last)
+        players = self.wh.read(PLAYER_GAME_SUMMARY, first, last, columns=["game_date", "player_lookup", "points", "is_active"])
         return train_models(cutoffs, training_rows(features, players))
 
     def player_prop_predictions(self) -> pd.DataFrame:

@@ -329,6 +329,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Print the evaluation report, then record it (tables and plots) as a materialization of
+    nba_predictions/prediction_evaluation in the instance, where the UI shows it."""
     from nba_assets.predictions.evaluation import evaluation_report, format_report
     from nba_assets.predictions.tables import PREDICTION_ACCURACY
     from nba_assets.resources import resources_from_environment
@@ -336,7 +338,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     warehouse = resources_from_environment()["warehouse"]
     report = evaluation_report(warehouse.read_table(PREDICTION_ACCURACY))
     print(json.dumps(report, indent=2) if args.json else format_report(report))
-    return 0
+    if args.no_record:
+        return 0
+    from nba_assets.definitions import EVALUATION_JOB_NAME, defs
+
+    with open_instance(settings.dagster_home()) as instance:
+        result = defs.resolve_job_def(EVALUATION_JOB_NAME).execute_in_process(
+            instance=instance, tags=cli_run_tags(), raise_on_error=False)
+    print(f"\nrecorded as nba_predictions/prediction_evaluation (run {result.run_id[:8]}, "
+          f"{'succeeded' if result.success else 'FAILED'}; plots under {settings.data_dir() / 'reports'})",
+          file=sys.stderr)
+    return 0 if result.success else 1
 
 
 def cmd_picks(args: argparse.Namespace) -> int:
@@ -404,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     coverage.set_defaults(func=cmd_coverage)
     evaluate = sub.add_parser("evaluate", help="walk-forward accuracy per season and prediction system")
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--no-record", action="store_true", help="print only; do not record the report in the instance")
     evaluate.set_defaults(func=cmd_evaluate)
     rebuild = sub.add_parser("rebuild", help="after a schema change: set a stored table aside and recompute it (and the "
                                              "tables downstream of it) into its declared schema")

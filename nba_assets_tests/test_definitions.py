@@ -18,8 +18,18 @@ def repository():
 
 
 def _table_assets(repository):
+    """Materializable assets that are warehouse tables (the evaluation report is not one)."""
     graph = repository.asset_graph
     return [node for node in graph.asset_nodes if node.is_materializable and "dagster/table_name" in node.metadata]
+
+
+def test_the_evaluation_report_is_an_on_demand_asset_outside_the_backfill(repository):
+    key = dg.AssetKey(["nba_predictions", "prediction_evaluation"])
+    node = repository.asset_graph.get(key)
+    assert node.partitions_def is None and "dagster/table_name" not in node.metadata
+    assert node.parent_keys == {dg.AssetKey(["nba_predictions", "prediction_accuracy"])}
+    assert key not in repository.get_job("nba_graph").asset_layer.selected_asset_keys
+    assert repository.get_job("prediction_evaluation").asset_layer.selected_asset_keys == {key}
 
 
 def test_definitions_load_without_data(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from nba_assets.predictions.model import (
     MIN_TRAINING_ROWS,
     latest_models,
     least_absolute_error_weights,
+    train_models,
     train_points_model,
     training_cutoffs,
     xgboost_predictions,
@@ -22,26 +23,32 @@ from nba_assets.predictions.tables import ACTUAL_PROP, ESTIMATED_AVG, NO_LINE, O
 
 
 def feature_rows(n=1, **values) -> pd.DataFrame:
-    """Feature-store rows with every contract feature NULL except those given (scalars or lists)."""
+    """Feature-store rows with every contract feature NULL except those given (scalars or lists), source tags
+    that say so, and no prices."""
     frame = pd.DataFrame({name: [np.nan] * n for name in fc.FEATURE_NAMES})
     for name, value in values.items():
         frame[name] = value
+    for name in fc.FEATURE_NAMES:
+        frame[fc.source_column(name)] = np.where(frame[name].isna(), fc.MISSING, fc.BY_NAME[name].source)
     frame["game_date"] = pd.Timestamp("2023-01-10")
     frame["player_lookup"] = [f"p{i}" for i in range(n)]
     frame["feature_quality_score"] = 80.0
+    frame["line_over_price"] = pd.array([pd.NA] * n, dtype="Int64")
+    frame["line_under_price"] = pd.array([pd.NA] * n, dtype="Int64")
     return frame
 
 
 def test_moving_average_hand_computed_and_fatigue_direction():
-    rows = feature_rows(2, points_avg_last_5=[20.0, 20.0], points_avg_last_10=[18.0, 18.0], points_avg_season=[15.0, 15.0],
-                        points_std_last_10=[3.0, 3.0], games_in_last_7_days=[3, 3], fatigue_score=[100, 25],
-                        back_to_back=[0, 1], home_away=[1, 0], shot_zone_mismatch_score=[2.0, 2.0], pace_score=[1.0, 1.0])
+    rows = feature_rows(3, points_avg_last_5=[20.0] * 3, points_avg_last_10=[18.0] * 3, points_avg_season=[15.0] * 3,
+                        points_std_last_10=[3.0] * 3, games_in_last_7_days=[3] * 3, fatigue_score=[100, 67, 43],
+                        back_to_back=[0, 1, 1], home_away=[1, 0, 0], shot_zone_mismatch_score=[2.0] * 3, pace_score=[1.0] * 3)
     out = systems.moving_average_baseline(rows)
     base = 0.5 * 20 + 0.3 * 18 + 0.2 * 15  # 18.4
-    assert out["base_points"].tolist() == [base, base]
-    # fresh, home: +0.6 zone +0.3 pace +0.5 venue; tired on a back-to-back, away: −2.5 −1.5 +0.6 +0.3 −0.5
-    assert out["predicted_points"].tolist() == [round(base + 1.4, 1), round(base - 3.6, 1)]
-    assert out["confidence_score"].tolist() == [60.0, 60.0]  # 0.5 + 0.10 (3 games in 7 days)
+    assert out["base_points"].tolist() == [base] * 3
+    # fresh, home: +0.6 zone +0.3 pace +0.5 venue. 36 minutes a night on a back-to-back (score 67), away: −0.5
+    # fatigue (the back-to-back is in the score, not a second penalty) −0.5 venue; the heaviest real load (43): −1.0
+    assert out["fatigue_adjustment"].tolist() == [0.0, -0.5, -1.0]
+    assert out["predicted_points"].tolist() == [round(base + 1.4, 1), round(base - 0.1, 1), round(base - 0.6, 1)]
     assert "no usage projection" in out["warnings"].iloc[0]  # a NULL factor adds nothing and is named
 
 
@@ -55,16 +62,21 @@ def test_zone_matchup_uses_per_zone_defense_and_shot_volume():
     assert out["predicted_points"].tolist() == [round(20 + 1.5 + 0.8, 1), round(20 - 1.5 + 0.8, 1)]
 
 
-def test_recommendations_and_lines():
+def test_lines_and_the_features_each_system_needs():
     rows = feature_rows(4, vegas_points_line=[20.5, np.nan, np.nan, 12.5], points_avg_last_5=[18.0, 17.3, np.nan, 12.0])
+    rows["line_over_price"] = pd.array([-115, pd.NA, pd.NA, 105], dtype="Int64")
+    rows["line_under_price"] = pd.array([-105, pd.NA, pd.NA, -125], dtype="Int64")
     line = systems.pregame_line(rows)
     assert line["line_value"].tolist()[:2] == [20.5, 17.5] and np.isnan(line["line_value"].iloc[2])
     assert line["line_source"].tolist()[:3] == [ACTUAL_PROP, ESTIMATED_AVG, None]
-    rule = systems.RECOMMENDATION_RULES["xgboost_v1"]
-    recs = systems.recommend(pd.Series([23.0, 15.0, 10.0, 13.0]), pd.Series([80.0, 80.0, 80.0, 50.0]), line["line_value"], rule)
-    assert recs.tolist() == [OVER, UNDER, NO_LINE, PASS]  # last: confidence below 60
-    strict = systems.RECOMMENDATION_RULES["moving_average_baseline_v1"]
-    assert systems.recommend(pd.Series([22.5]), pd.Series([60.0]), pd.Series([20.5]), strict).tolist() == [PASS]  # edge 2.0 is not > 2.0
+    assert line["over_price"].tolist()[0] == -115 and pd.isna(line["over_price"].iloc[1])  # an estimate has no price
+    complete = {name: 10.0 for name in systems.SYSTEM_FEATURES["xgboost_v1"]}
+    rows = feature_rows(2, **complete)
+    rows.loc[1, "opponent_def_rating"] = np.nan
+    rows.loc[1, fc.source_column("opponent_def_rating")] = fc.MISSING
+    missing = systems.missing_features(rows, "xgboost_v1")
+    assert pd.isna(missing.iloc[0]) and missing.iloc[1] == "opponent_def_rating"
+    assert systems.missing_features(rows, "zone_matchup_v1").iloc[0].startswith("shot_zone_mismatch_score")
 
 
 def test_similarity_uses_each_past_games_own_context():
@@ -80,8 +92,11 @@ def test_similarity_uses_each_past_games_own_context():
     out = similarity_balanced(today, past).iloc[0]
     # similar (elite opponent) games score 40+30+15+15 = 100; the weak-opponent ones 0+30+15+15 = 60 < 70: excluded
     assert out["similar_games_count"] == 5 and out["avg_similarity_score"] == 100
-    assert out["base_points"] == 30.0 and out["predicted_points"] == 30.8  # + 0.8 at home
-    assert out["confidence_score"] == 35 - 10 + 12 + 10
+    # matched on venue and rest already: no venue or rest (fatigue) adjustment on top
+    assert out["base_points"] == 30.0 and out["predicted_points"] == 30.0
+    tired_away = today.assign(fatigue_score=[40], home_away=[0])
+    past_away = past.assign(home_away=0)
+    assert similarity_balanced(tired_away, past_away).iloc[0]["predicted_points"] == 30.0
     too_few = similarity_balanced(today, past.iloc[:4]).iloc[0]
     assert np.isnan(too_few["predicted_points"]) and "fewer than 5" in too_few["warnings"]
 
@@ -105,6 +120,7 @@ def _training_rows(days: int, per_day: int = 60, seed: int = 0) -> pd.DataFrame:
     rows["points_std_last_10"] = 4.0
     rows["games_in_last_7_days"] = 3
     rows["actual_points"] = np.clip(skill + rng.normal(0, 4, len(rows)), 0, None).round()
+    rows["is_prediction_candidate"] = True
     return rows
 
 
@@ -120,8 +136,78 @@ def test_walk_forward_model_uses_only_rows_before_its_cutoff():
     changed.loc[later, "actual_points"] = 99.0  # rows on or after the cutoff cannot matter
     again = train_points_model(cutoff, changed)
     assert again["booster_json"] == model["booster_json"] and again["ensemble_weights"] == model["ensemble_weights"]
+    assert again["error_distributions"] == model["error_distributions"]
+    assert set(json.loads(model["error_distributions"])) == set(SYSTEM_IDS) - {"similarity_balanced_v1"}  # no history
     assert train_points_model(pd.Timestamp("2022-10-20"), rows) is None  # too little history: no model
     assert MIN_TRAINING_ROWS > 2 * 60
+
+
+def _prediction_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    for name in ("game_id", "team_abbr", "opponent_team_abbr"):
+        rows[name] = "x"
+    rows["season_year"], rows["quality_tier"], rows["is_quality_ready"] = 2022, "bronze", True
+    rows["injury_status"], rows["line_bookmaker"] = None, "draftkings"
+    for name in fc.FEATURE_NAMES:
+        rows[fc.source_column(name)] = np.where(rows[name].isna(), fc.MISSING, fc.BY_NAME[name].source)
+    return rows
+
+
+def _with_needed_features(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    for name in ("minutes_avg_last_10", "opponent_def_rating", "opponent_pace", "home_away", "back_to_back",
+                 "fatigue_score"):
+        rows[name] = {"opponent_def_rating": 112.0, "opponent_pace": 100.0, "fatigue_score": 90.0}.get(name, 1.0)
+    rows["ppm_avg_last_10"] = rows["points_avg_season"] / 30
+    # every day has prop lines with prices, so the validation windows calibrate probabilities on real lines
+    rows["vegas_points_line"] = (rows["points_avg_season"] * 2).round() / 2 + 0.5
+    rows["line_over_price"] = pd.array([-110] * len(rows), dtype="Int64")
+    rows["line_under_price"] = pd.array([-110] * len(rows), dtype="Int64")
+    return rows
+
+
+def test_probabilities_are_fitted_walk_forward_and_ignore_later_graded_days():
+    """Probabilities for a day come from the error distribution of the model in force, measured on days before
+    its cutoff: changing the results of every later day (graded after it) leaves them unchanged."""
+    rows = _with_needed_features(_training_rows(100))
+    cutoffs = [pd.Timestamp("2022-12-01"), pd.Timestamp("2023-01-01")]
+    day = pd.Timestamp("2022-12-10")
+
+    def probabilities(actual_rows):
+        models = train_models(cutoffs, actual_rows)
+        today = _prediction_rows(actual_rows[actual_rows["game_date"] == day]).drop(columns="actual_points")
+        predicted = build_predictions(today, actual_rows[actual_rows["game_date"] < day], models)
+        return models, predicted[["prediction_id", "probability_over", "probability_under", "recommendation"]]
+
+    models, expected = probabilities(rows)
+    assert expected["probability_over"].notna().all() and expected["probability_over"].between(0, 1).all()
+    later = rows.copy()
+    after = later["game_date"] > day
+    later.loc[after, "actual_points"] = later.loc[after, "actual_points"] + 15  # every later graded day changes
+    changed_models, again = probabilities(later)
+    pd.testing.assert_frame_equal(again, expected)
+    assert changed_models["error_distributions"].iloc[0] == models["error_distributions"].iloc[0]
+    assert changed_models["error_distributions"].iloc[1] != models["error_distributions"].iloc[1]  # the next month's model
+
+
+def test_no_recommendation_from_a_row_lacking_the_features_its_system_needs():
+    rows = _with_needed_features(_training_rows(60))
+    models = train_models([pd.Timestamp("2022-12-01")], rows)
+    today = _prediction_rows(rows[rows["game_date"] == pd.Timestamp("2022-12-05")]).drop(columns="actual_points")
+    today["vegas_points_line"] = (today["points_avg_season"] - 8).clip(lower=0.5).round() + 0.5  # far under
+    today["line_over_price"] = pd.array([-110] * len(today), dtype="Int64")
+    today["line_under_price"] = pd.array([-110] * len(today), dtype="Int64")
+    lacking = today["player_lookup"].isin(["p0", "p1"])
+    today.loc[lacking, "opponent_def_rating"] = np.nan
+    today.loc[lacking, fc.source_column("opponent_def_rating")] = fc.MISSING
+    out = build_predictions(today, rows[rows["game_date"] < pd.Timestamp("2022-12-05")], models)
+    xgb = out[out["system_id"] == "xgboost_v1"].set_index("player_lookup")
+    assert (xgb.loc[["p0", "p1"], "recommendation"] == PASS).all()
+    assert (xgb.loc[["p0", "p1"], "missing_features"] == "opponent_def_rating").all()
+    assert xgb.loc[["p0", "p1"], "probability_over"].notna().all()  # still predicted, just not bet
+    others = xgb.drop(index=["p0", "p1"])
+    assert others["missing_features"].isna().all() and (others["recommendation"] == OVER).mean() > 0.8
+    assert (others.loc[others["recommendation"] == OVER, "expected_value"] >= 0.05).all()
 
 
 def test_latest_model_in_force_and_fallback():
@@ -150,12 +236,13 @@ def test_predictions_have_one_row_per_candidate_and_system():
     rows["season_year"], rows["feature_quality_score"], rows["quality_tier"], rows["is_quality_ready"] = 2022, 80.0, "bronze", True
     rows["injury_status"], rows["line_bookmaker"] = None, None
     rows["vegas_points_line"] = [15.5, np.nan, np.nan, 10.5, np.nan]
+    rows = _prediction_rows(rows)
     out = build_predictions(rows.drop(columns="actual_points"), rows.iloc[0:0], pd.DataFrame(columns=["model_date", "model_id",
-                            "ensemble_weights", "feature_names", "booster_json", "training_end"]))
+                            "ensemble_weights", "error_distributions", "feature_names", "booster_json", "training_end"]))
     assert len(out) == 4 * len(SYSTEM_IDS) and out["prediction_id"].is_unique
     assert out["prediction_id"].iloc[0] == "2022-10-18_p0_moving_average_baseline_v1"
     assert set(out.loc[out["player_lookup"] == "p0", "line_source"]) == {ACTUAL_PROP}
-    assert out["confidence_score"].dropna().between(0, 100).all()
+    assert out["probability_over"].isna().all() and (out["recommendation"].isin([PASS, NO_LINE])).all()  # no model yet
     ensemble = out[out["system_id"] == "ensemble_v1"]
     assert ensemble["predicted_points"].notna().all() and (ensemble["model_id"].isna()).all()  # no model yet: fallback weights
 
@@ -164,7 +251,8 @@ def _graded(**overrides) -> pd.DataFrame:
     base = {"prediction_id": "id", "game_date": pd.Timestamp("2023-01-10"), "system_id": "xgboost_v1", "player_lookup": "p",
             "game_id": "g", "team_abbr": "BOS", "season_year": 2022, "predicted_points": 22.0, "recommendation": OVER,
             "line_value": 20.0, "line_source": ACTUAL_PROP, "confidence_score": 75.0, "injury_status_at_prediction": "available",
-            "published_at": pd.Timestamp("2023-01-10 22:00")}
+            "published_at": pd.Timestamp("2023-01-10 22:00"),
+            "probability_over": 0.75, "expected_value": 0.43, "over_price": -110, "under_price": -110}
     base.update(overrides)
     return pd.DataFrame([base])
 
@@ -207,25 +295,23 @@ def test_daily_performance_excludes_pushes_and_estimated_lines_from_hit_rate():
     assert day["mae"] == pytest.approx(np.mean([3.0, 2.0, 3.0, 8.0]))
 
 
-def _component(points, confidence, recommendation):
-    return pd.DataFrame({"predicted_points": points, "confidence_score": confidence, "recommendation": recommendation})
+def _component(points):
+    return pd.DataFrame({"predicted_points": points})
 
 
-def test_ensemble_weights_fallback_and_majority():
-    line = pd.Series([20.0, 20.0, 20.0])
+def test_ensemble_weights_and_fallback():
     components = {
-        "moving_average_baseline_v1": _component([24.0, 24.0, np.nan], [60.0, 60.0, np.nan], [OVER, OVER, PASS]),
-        "zone_matchup_v1": _component([23.0, 23.0, np.nan], [60.0, 60.0, np.nan], [OVER, OVER, PASS]),
-        "similarity_balanced_v1": _component([np.nan] * 3, [np.nan] * 3, [PASS] * 3),
-        "xgboost_v1": _component([26.0, np.nan, 30.0], [90.0, np.nan, 90.0], [OVER, PASS, OVER]),
+        "moving_average_baseline_v1": _component([24.0, 24.0, np.nan]),
+        "zone_matchup_v1": _component([23.0, 23.0, np.nan]),
+        "similarity_balanced_v1": _component([np.nan] * 3),
+        "xgboost_v1": _component([26.0, np.nan, 30.0]),
     }
     weights = {"moving_average_baseline_v1": 0.25, "zone_matchup_v1": 0.25, "similarity_balanced_v1": 0.0, "xgboost_v1": 0.5}
-    out = systems.ensemble(components, weights, line)
+    out = systems.ensemble(components, weights)
     assert out["predicted_points"].iloc[0] == round(0.25 * 24 + 0.25 * 23 + 0.5 * 26, 1)  # 24.75, to one decimal
     assert out["predicted_points"].iloc[1] == pytest.approx(23.5)  # the available weights renormalised
     assert np.isnan(out["predicted_points"].iloc[2]) and "fewer than 2" in out["warnings"].iloc[2]
     assert out["contributing_systems"].iloc[0] == "moving_average_baseline_v1,zone_matchup_v1,xgboost_v1"
-    # confidence: mean(60, 60, 90) = 70, spread std(24, 23, 26) = 1.5 → +10
-    assert out["confidence_score"].iloc[0] == pytest.approx(80.0) and out["recommendation"].iloc[0] == OVER
-    only_missing = systems.ensemble(components, {"similarity_balanced_v1": 1.0}, line)
+    assert out["system_agreement_std"].iloc[0] == pytest.approx(1.53, abs=0.01)
+    only_missing = systems.ensemble(components, {"similarity_balanced_v1": 1.0})
     assert only_missing["predicted_points"].iloc[1] == pytest.approx(23.5)  # weights on missing systems: equal weights

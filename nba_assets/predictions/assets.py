@@ -1,4 +1,5 @@
-"""Prediction assets: the walk-forward model, the five systems' predictions, their live publications, and grading."""
+"""Prediction assets: the walk-forward model, the five systems' predictions, their live publications, grading, and
+the evaluation report."""
 
 import json
 
@@ -13,7 +14,14 @@ from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, UPCOMING_PLAYER_GAME_C
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE
 from nba_assets.pregame import TRIGGER_TAG, is_live, reconstruction_lead, run_as_of
 from nba_assets.predictions import grading
-from nba_assets.predictions.model import train_models, training_cutoffs, training_rows
+from nba_assets.predictions.evaluation import evaluation_report
+from nba_assets.predictions.model import (
+    TRAINING_WINDOW_DAYS,
+    train_models,
+    training_cutoffs,
+    training_rows,
+    training_window_start,
+)
 from nba_assets.predictions.predict import build_predictions
 from nba_assets.predictions.publications import day_picks, picks_of_record, publication_rows
 from nba_assets.predictions.similarity import LOOKBACK_DAYS
@@ -37,9 +45,8 @@ from nba_assets.storage.warehouse import Warehouse
 from nba_assets.table_asset import WAREHOUSE_POOL, history, rows_per_day, same_day, table_asset, window_dates
 
 GROUP = "predictions"
-ALL_HISTORY_DAYS = 3650  # a model trains on every earlier day of the data
-EVERYTHING_BEFORE = dg.TimeWindowPartitionMapping(start_offset=-ALL_HISTORY_DAYS, end_offset=-1,
-                                                  allow_nonexistent_upstream_partitions=True)
+TRAINING_WINDOW = dg.TimeWindowPartitionMapping(start_offset=-TRAINING_WINDOW_DAYS, end_offset=-1,
+                                                allow_nonexistent_upstream_partitions=True)
 MODELS_IN_FORCE = dg.TimeWindowPartitionMapping(start_offset=-HISTORY_DAYS, end_offset=0,
                                                 allow_nonexistent_upstream_partitions=True)
 # one input per upstream table: the day's features and the similarity lookback come from the same window
@@ -58,12 +65,13 @@ def _per_day(context: dg.AssetExecutionContext, frame: pd.DataFrame, date_column
 @table_asset(
     POINTS_MODEL,
     group=GROUP,
-    deps=[dg.AssetDep(ML_FEATURE_STORE.asset_key, partition_mapping=EVERYTHING_BEFORE),
-          dg.AssetDep(PLAYER_GAME_SUMMARY.asset_key, partition_mapping=EVERYTHING_BEFORE), raw_key("nbac_schedule")],
+    deps=[dg.AssetDep(ML_FEATURE_STORE.asset_key, partition_mapping=TRAINING_WINDOW),
+          dg.AssetDep(PLAYER_GAME_SUMMARY.asset_key, partition_mapping=TRAINING_WINDOW), raw_key("nbac_schedule")],
 )
 def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, warehouse: Warehouse):
-    """On the first day of each month with games: XGBoost trained on every earlier feature-store row with its
-    actual points, and the ensemble weights fitted on its validation window. Other days hold no model."""
+    """On the first day of each month with games: XGBoost trained on the feature-store rows of the year before
+    with their actual points, and the ensemble weights and error distributions measured on its validation
+    window. Other days hold no model."""
     publication = Publication(context, warehouse, POINTS_MODEL)
     start, end = window_dates(context)
     cutoffs = training_cutoffs(raw.read("nbac_schedule", start, end + pd.Timedelta(days=31)),
@@ -71,9 +79,10 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
     if not cutoffs:
         frame = POINTS_MODEL.empty()
     else:
-        last = max(cutoffs).date()
-        features = warehouse.read_table(ML_FEATURE_STORE, end=last)
-        players = warehouse.read_table(PLAYER_GAME_SUMMARY, end=last, columns=["game_date", "player_lookup", "points", "is_active"])
+        first, last = training_window_start(min(cutoffs)).date(), max(cutoffs).date()
+        features = warehouse.read_table(ML_FEATURE_STORE, start=first, end=last)
+        players = warehouse.read_table(PLAYER_GAME_SUMMARY, start=first, end=last,
+                                       columns=["game_date", "player_lookup", "points", "is_active"])
         frame = train_models(cutoffs, training_rows(features, players))
     for model in frame.itertuples():
         context.add_asset_metadata({
@@ -82,6 +91,8 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
             "training_rows": int(model.training_rows),
             "validation_mae": float(model.validation_mae),
             "validation_baseline_mae": float(model.validation_baseline_mae),
+            "error_distribution_rows": dg.MetadataValue.json(
+                {name: d["rows"] for name, d in json.loads(model.error_distributions).items()}),
             "best_iteration": int(model.best_iteration),
             "hyperparameters": dg.MetadataValue.json(json.loads(model.hyperparameters)),
             "ensemble_weights": dg.MetadataValue.json(json.loads(model.ensemble_weights)),
@@ -108,6 +119,8 @@ def player_prop_predictions(context: dg.AssetExecutionContext, warehouse: Wareho
     _per_day(context, frame, "game_date", lambda rows: {
         "players": int(rows["player_lookup"].nunique()),
         "with_prop_line": int(rows.loc[rows["system_id"] == "ensemble_v1", "has_prop_line"].sum()),
+        "ensemble_bets": int(rows.loc[rows["system_id"] == "ensemble_v1", "recommendation"].isin(["OVER", "UNDER"]).sum()),
+        "withheld_missing_features": int(rows["missing_features"].notna().sum()),
     })
     candidates = rows_per_day(today[today["is_prediction_candidate"].astype(bool)], "game_date")
     yield from publication.publish(frame, Evidence(expected_rows={day: n * len(SYSTEM_IDS) for day, n in candidates.items()}))
@@ -204,6 +217,37 @@ def system_daily_performance(context: dg.AssetExecutionContext, warehouse: Wareh
 
 
 @dg.asset(
+    key=dg.AssetKey(["nba_predictions", "prediction_evaluation"]),
+    group_name=GROUP,
+    deps=[PREDICTION_ACCURACY.asset_key],
+    kinds={"pandas", "matplotlib"},
+    description="The bettor's evaluation of every graded prediction (nba_assets.predictions.evaluation): accuracy "
+    "against the baseline and the line, hit rate and ROI at the offered prices by direction and edge with 95% "
+    "intervals, reliability, walk-forward MAE by month; tables and a PNG in the metadata. Materialized by "
+    "`nba-assets evaluate` or from the UI; not part of the range backfill.",
+)
+def prediction_evaluation(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    from nba_assets.predictions.report_plots import render_png, report_markdown
+
+    report = evaluation_report(warehouse.read_table(PREDICTION_ACCURACY))
+    png = render_png(report)
+    path = settings.data_dir() / "reports" / "prediction_evaluation.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png)
+    latest = {}
+    if report["seasons"]:
+        season, systems = list(report["seasons"].items())[-1]
+        latest = {f"mae__{system_id}": float(r["mae"]) for system_id, r in systems.items() if r["mae"] is not None}
+        latest["season"] = season
+    return dg.MaterializeResult(metadata={
+        "report": dg.MetadataValue.md(report_markdown(report, png)),
+        "png": dg.MetadataValue.path(str(path)),
+        "report_json": dg.MetadataValue.json(report),
+        **latest,
+    })
+
+
+@dg.asset(
     key=dg.AssetKey([DATASET, "pick_slate"]),
     group_name=GROUP,
     partitions_def=game_days,
@@ -235,3 +279,4 @@ def pick_slate(context: dg.AssetExecutionContext, warehouse: Warehouse, raw: Raw
 
 PREDICTION_ASSETS = [points_model, player_prop_predictions, pick_publications, prediction_accuracy, system_daily_performance,
                      pick_slate]
+REPORT_ASSETS = [prediction_evaluation]

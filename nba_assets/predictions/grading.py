@@ -5,6 +5,8 @@
   questionable/probable, dnp_unknown otherwise.
 - Only OVER/UNDER on an actual pre-game prop, for a player who played, is a graded bet; estimated lines,
   PASS and NO_LINE are not. A push is neither correct nor incorrect and is not in the hit-rate denominator.
+- A graded bet's profit, in units of stake, is settled at the price of the side bet: the price's payout when
+  it wins, −1 when it loses, 0 for a push (the stake comes back).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from nba_assets.lines import PUSH, over_under_result
+from nba_assets.lines import PUSH, over_under_result, payout
 from nba_assets.predictions.tables import ACTUAL_PROP, OVER, PREDICTION_ACCURACY, SYSTEM_DAILY_PERFORMANCE, SYSTEM_IDS, UNDER
 
 HIGH_CONFIDENCE = 70.0
@@ -52,6 +54,10 @@ def prediction_accuracy(predictions: pd.DataFrame, players: pd.DataFrame) -> pd.
     out["result"] = np.select([~played, ~directional | no_outcome, push, matches], ["void", "no_bet", "push", "correct"],
                               default="incorrect")
     out["prediction_correct"] = pd.Series(matches, index=out.index).where(out["result"].isin(["correct", "incorrect"]))
+    out["bet_price"] = out["over_price"].where(out["recommendation"] == OVER, out["under_price"]).where(out["is_graded_bet"])
+    profit = np.select([out["result"] == "correct", out["result"] == "incorrect", out["result"] == "push"],
+                       [payout(out["bet_price"]), -1.0, 0.0], default=np.nan)
+    out["bet_profit"] = pd.Series(np.round(profit, 4), index=out.index).where(out["is_graded_bet"])
     out["confidence_decile"] = np.minimum(10, np.floor(out["confidence_score"] / 10) + 1)
     return PREDICTION_ACCURACY.conform(out[PREDICTION_ACCURACY.column_names])
 
@@ -82,7 +88,7 @@ def system_daily_performance(accuracy: pd.DataFrame) -> pd.DataFrame:
         within_3=("within_3", "sum"), within_5=("within_5", "sum"), bets=("bet", "sum"), correct=("correct", "sum"),
         pushes=("push", "sum"), decided=("decided", "sum"), over_bet=("over_bet", "sum"), over_win=("over_win", "sum"),
         under_bet=("under_bet", "sum"), under_win=("under_win", "sum"), avg_confidence=("confidence_score", "mean"),
-        high_decided=("high_decided", "sum"), high_win=("high_win", "sum"),
+        high_decided=("high_decided", "sum"), high_win=("high_win", "sum"), profit_units=("bet_profit", "sum"),
     ).reset_index()
 
     def rate(wins, total):
@@ -96,6 +102,8 @@ def system_daily_performance(accuracy: pd.DataFrame) -> pd.DataFrame:
     sums["high_confidence_hit_rate"] = rate("high_win", "high_decided")
     sums["mae"], sums["bias"] = sums["mae"].round(3), sums["bias"].round(3)
     sums["avg_confidence"] = sums["avg_confidence"].round(2)
+    sums["profit_units"] = sums["profit_units"].round(4)
+    sums["roi"] = (sums["profit_units"] / sums["bets"]).where(sums["bets"] > 0).round(4)
     sums["system_id"] = pd.Categorical(sums["system_id"], categories=SYSTEM_IDS, ordered=True)
     sums = sums.sort_values(["game_date", "system_id"])
     sums["system_id"] = sums["system_id"].astype(str)

@@ -1,6 +1,12 @@
 """Walk-forward XGBoost: a model per training cutoff (the first day of each month with games), trained on
-every feature-store row dated before the cutoff with the player's actual points, and the ensemble weights
-fitted on that model's validation window.
+the feature-store rows of the TRAINING_WINDOW_DAYS before the cutoff with the players' actual points; the
+ensemble weights and every system's error distribution (for the probability of OVER) measured on that model's
+validation window, the newest 15 % of those days, by a model that had not seen them.
+
+The window bounds what a month's retraining costs: it stops growing after a year of data instead of refitting on
+every earlier season each month. Chosen by walk-forward MAE (docs/design.md, Predictions): on the real 2022-23
+season and the simulated league, a year of rows with a lower learning rate, shallower trees and half the
+features per tree is at least as accurate as every earlier row with the previous settings, at a bounded cost.
 
 Points are skewed and graded by absolute error, so the model minimises absolute error (reg:absoluteerror)
 and the ensemble weights are the least-absolute-error combination of the systems on the validation window.
@@ -22,22 +28,25 @@ from sklearn.metrics import mean_absolute_error
 from nba_assets.calendar import scheduled_games
 from nba_assets.phase4.features import FEATURE_NAMES, FEATURE_VERSION
 from nba_assets.predictions import systems
+from nba_assets.predictions.probability import fit_probability_model, models_json
 from nba_assets.predictions.similarity import similarity_balanced
 from nba_assets.predictions.tables import POINTS_MODEL
 
 MIN_TRAINING_ROWS = 1500  # about ten days of league games
 MAX_WEIGHT_ROWS = 5000  # the latest validation rows; the weights' linear program grows with every row
 VALIDATION_SHARE = 0.15
-# Measured on two simulated seasons: 64 histogram bins and a 0.1 learning rate fit in about a tenth of the
-# time of 256 bins at 0.05 for a validation MAE 0.02 points higher.
+TRAINING_WINDOW_DAYS = 365
+# 64 histogram bins (a tenth of the time of 256 for 0.02 points of validation MAE); depth 4 and half the
+# features per tree make each tree about a quarter of the cost of depth 5 with 80 %, which pays for the
+# lower learning rate's extra trees.
 HYPERPARAMETERS = {
     "objective": "reg:absoluteerror",
-    "max_depth": 5,
-    "learning_rate": 0.1,
-    "n_estimators": 400,
+    "max_depth": 4,
+    "learning_rate": 0.05,
+    "n_estimators": 800,
     "min_child_weight": 10,
     "subsample": 0.8,
-    "colsample_bytree": 0.8,
+    "colsample_bytree": 0.5,
     "tree_method": "hist",
     "max_bin": 64,
     "early_stopping_rounds": 30,
@@ -88,6 +97,19 @@ def component_predictions(rows: pd.DataFrame, history: pd.DataFrame, xgboost_poi
     })
 
 
+def probability_models(validation: pd.DataFrame, components: pd.DataFrame, weights: dict[str, float]) -> dict[str, dict | None]:
+    """Each system's error distribution and calibration on the validation rows that are prediction candidates
+    (the rows predictions are made for), the ensemble combined with the weights just fitted."""
+    frames = {name: pd.DataFrame({"predicted_points": components[name]}) for name in COMPONENT_SYSTEMS}
+    predicted = {name: components[name].to_numpy() for name in COMPONENT_SYSTEMS}
+    predicted["ensemble_v1"] = systems.ensemble(frames, weights)["predicted_points"].to_numpy()
+    candidates = validation["is_prediction_candidate"].astype(bool).to_numpy()
+    line = systems.pregame_line(validation.reset_index(drop=True))
+    actual = validation["actual_points"].to_numpy(dtype=float)[candidates]
+    value, source = line["line_value"].to_numpy(dtype=float)[candidates], line["line_source"].to_numpy()[candidates]
+    return {name: fit_probability_model(values[candidates], actual, value, source) for name, values in predicted.items()}
+
+
 def least_absolute_error_weights(predictions: pd.DataFrame, actual: np.ndarray) -> dict[str, float]:
     """Non-negative weights summing to 1 minimising Σ|actual − Σ w·prediction| over the latest rows where every
     system predicted (a linear program)."""
@@ -106,9 +128,14 @@ def least_absolute_error_weights(predictions: pd.DataFrame, actual: np.ndarray) 
     return {name: round(float(w), 4) for name, w in zip(predictions.columns, weights)}
 
 
+def training_window_start(cutoff: pd.Timestamp) -> pd.Timestamp:
+    return cutoff - pd.Timedelta(days=TRAINING_WINDOW_DAYS)
+
+
 def train_points_model(cutoff: pd.Timestamp, rows: pd.DataFrame) -> dict | None:
-    """One model row for the cutoff from training rows dated before it, or None with too little history."""
-    usable = rows[rows["game_date"] < cutoff]
+    """One model row for the cutoff from the training rows of the window before it, or None with too little
+    history."""
+    usable = rows[(rows["game_date"] < cutoff) & (rows["game_date"] >= training_window_start(cutoff))]
     if len(usable) < MIN_TRAINING_ROWS:
         return None
     dates = np.sort(usable["game_date"].unique())
@@ -121,6 +148,7 @@ def train_points_model(cutoff: pd.Timestamp, rows: pd.DataFrame) -> dict | None:
     actual = validation["actual_points"].to_numpy(dtype=float)
     baseline = components["moving_average_baseline_v1"]
     weights = least_absolute_error_weights(components, actual)
+    distributions = probability_models(validation, components, weights)
     final = _fit(usable, None, n_estimators=best)
     date = cutoff.strftime("%Y%m%d")
     return {
@@ -136,10 +164,12 @@ def train_points_model(cutoff: pd.Timestamp, rows: pd.DataFrame) -> dict | None:
         if baseline.notna().any() else np.nan,
         "best_iteration": best,
         "objective": HYPERPARAMETERS["objective"],
-        "hyperparameters": json.dumps({k: v for k, v in HYPERPARAMETERS.items() if k != "n_jobs"}, sort_keys=True),
+        "hyperparameters": json.dumps({**{k: v for k, v in HYPERPARAMETERS.items() if k != "n_jobs"},
+                                       "training_window_days": TRAINING_WINDOW_DAYS}, sort_keys=True),
         "feature_names": json.dumps(list(FEATURE_NAMES)),
         "feature_version": FEATURE_VERSION,
         "ensemble_weights": json.dumps(weights, sort_keys=True),
+        "error_distributions": models_json(distributions),
         "booster_json": final.get_booster().save_raw("json").decode(),
     }
 
@@ -176,7 +206,6 @@ def xgboost_predictions(features: pd.DataFrame, models: pd.DataFrame) -> pd.Data
         out.loc[rows.index, "predicted_points"] = np.clip(load_booster(model).predict(matrix), 0, systems.MAX_POINTS).round(1)
         out.loc[rows.index, "model_id"] = model_id
         out.loc[rows.index, "model_training_end"] = model["training_end"]
-    out["confidence_score"] = systems.xgboost_confidence(features).where(out["predicted_points"].notna())
     out["warnings"] = np.where(out["predicted_points"].isna(),
                                f"no model: fewer than {MIN_TRAINING_ROWS} training rows before this day;", "")
     return out

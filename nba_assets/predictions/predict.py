@@ -7,18 +7,15 @@ import json
 import numpy as np
 import pandas as pd
 
-from nba_assets.predictions import systems
+from nba_assets.predictions import probability, systems
 from nba_assets.predictions.model import COMPONENT_SYSTEMS, latest_models, xgboost_predictions
 from nba_assets.predictions.similarity import similarity_balanced
 from nba_assets.predictions.tables import PLAYER_PROP_PREDICTIONS
 
 # Without a trained model (the first weeks of the data) the ensemble has no fitted weights: it averages the
-# other systems equally, the assumption-free choice.
+# other systems equally, the assumption-free choice. Without a model there is no error distribution either:
+# no probability, no bet.
 FALLBACK_WEIGHTS = {"moving_average_baseline_v1": 1.0, "zone_matchup_v1": 1.0, "similarity_balanced_v1": 1.0, "xgboost_v1": 0.0}
-
-
-def _ensemble_weights(models: pd.DataFrame) -> dict[str, dict[str, float]]:
-    return {row.model_id: json.loads(row.ensemble_weights) for row in models.itertuples()}
 
 
 def build_predictions(features: pd.DataFrame, history: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
@@ -34,20 +31,34 @@ def build_predictions(features: pd.DataFrame, history: pd.DataFrame, models: pd.
         "similarity_balanced_v1": similarity_balanced(candidates, history),
         "xgboost_v1": xgboost_predictions(candidates, models),
     }
-    for system_id, result in results.items():
-        result["recommendation"] = systems.recommend(result["predicted_points"], result["confidence_score"],
-                                                     line["line_value"], systems.RECOMMENDATION_RULES[system_id])
-    chosen = latest_models(candidates["game_date"], models)
-    weights = _ensemble_weights(models)
+    chosen = latest_models(candidates["game_date"], models).fillna("")
+    by_id = {row.model_id: row for row in models.itertuples()}
     parts = []
-    for model_id, rows in candidates.groupby(chosen.fillna(""), sort=True):
-        components = {name: results[name].loc[rows.index] for name in COMPONENT_SYSTEMS}
-        parts.append(systems.ensemble(components, weights.get(model_id, FALLBACK_WEIGHTS), line.loc[rows.index, "line_value"]))
+    for model_id, rows in candidates.groupby(chosen, sort=True):
+        weights = json.loads(by_id[model_id].ensemble_weights) if model_id else FALLBACK_WEIGHTS
+        parts.append(systems.ensemble({name: results[name].loc[rows.index] for name in COMPONENT_SYSTEMS}, weights))
     results["ensemble_v1"] = pd.concat(parts).reindex(candidates.index)
-    results["ensemble_v1"]["model_id"] = chosen.where(chosen.astype(bool))
-    frames = [PLAYER_PROP_PREDICTIONS.conform(_rows(candidates, line, system_id, result)[PLAYER_PROP_PREDICTIONS.column_names])
-              for system_id, result in results.items()]
+    results["ensemble_v1"]["model_id"] = chosen.replace("", None)
+    frames = []
+    for system_id, result in results.items():
+        result = pd.concat([result, _bets(candidates, line, system_id, result, chosen, by_id)], axis=1)
+        frames.append(PLAYER_PROP_PREDICTIONS.conform(_rows(candidates, line, system_id, result)[PLAYER_PROP_PREDICTIONS.column_names]))
     return pd.concat(frames, ignore_index=True)
+
+
+def _bets(candidates: pd.DataFrame, line: pd.DataFrame, system_id: str, result: pd.DataFrame, chosen: pd.Series,
+          by_id: dict) -> pd.DataFrame:
+    """Probabilities from the error distribution of the model in force, then the recommendation at the price."""
+    parts = []
+    for model_id, rows in candidates.groupby(chosen, sort=True):
+        distribution = json.loads(by_id[model_id].error_distributions).get(system_id) if model_id else None
+        parts.append(probability.outcome_probabilities(result.loc[rows.index, "predicted_points"], line.loc[rows.index, "line_value"],
+                                                       line.loc[rows.index, "line_source"], distribution))
+    probabilities = pd.concat(parts).reindex(candidates.index)
+    missing = systems.missing_features(candidates, system_id)
+    usable = missing.isna() & result["predicted_points"].notna()
+    decision = probability.recommend(probabilities, line["line_value"], line["over_price"], line["under_price"], usable)
+    return pd.concat([probabilities, decision, missing.rename("missing_features")], axis=1)
 
 
 def _rows(candidates: pd.DataFrame, line: pd.DataFrame, system_id: str, result: pd.DataFrame) -> pd.DataFrame:
@@ -60,6 +71,8 @@ def _rows(candidates: pd.DataFrame, line: pd.DataFrame, system_id: str, result: 
             out[column] = result[column].to_numpy()
     out["line_value"] = line["line_value"].to_numpy()
     out["line_source"] = np.where(line["line_value"].notna(), line["line_source"], None)
+    out["over_price"] = line["over_price"].to_numpy()
+    out["under_price"] = line["under_price"].to_numpy()
     out["has_prop_line"] = candidates["has_vegas_line"].to_numpy() == 1
     out["line_bookmaker"] = np.where(out["line_source"] == "ACTUAL_PROP", candidates["line_bookmaker"], None)
     out["line_margin"] = (out["predicted_points"] - out["line_value"]).round(2)

@@ -3,7 +3,10 @@ resembles today's.
 
 Fixed against the reference: each past game is described by its own context as it was before that game
 (opponent defense at the time, the player's rest, venue and form), read from the feature-store row of that
-game, not a hard-coded "average opponent, at home" with rest guessed from the next game.
+game, not a hard-coded "average opponent, at home" with rest guessed from the next game. Venue and rest are
+what the past games were matched on, so the baseline already carries them: the reference's venue and fatigue
+(rest) adjustments on top counted them twice and are gone. Shot zones, pace and usage were not matched on and
+still adjust the baseline.
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ def similarity_points(today: pd.DataFrame, past: pd.DataFrame) -> np.ndarray:
 def similarity_balanced(features: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """features: today's rows (game_date, player_lookup + features); history: past feature-store rows of the
     same players with their actual points (column actual_points), any date before each row's day."""
-    out = pd.DataFrame(index=features.index, data={"predicted_points": np.nan, "confidence_score": np.nan,
-                                                   "similar_games_count": 0, "avg_similarity_score": np.nan})
+    out = pd.DataFrame(index=features.index, data={"predicted_points": np.nan, "similar_games_count": 0,
+                                                   "avg_similarity_score": np.nan})
     if features.empty or history.empty:
         out["warnings"] = "no past games in the last 90 days;"
         return _finish(out, features)
@@ -68,32 +71,24 @@ def similarity_balanced(features: pd.DataFrame, history: pd.DataFrame) -> pd.Dat
     matched = matched[matched.groupby("row").cumcount() < TOP_MATCHES]
     weighted = matched.assign(weighted=matched["actual_points"] * matched["similarity"])
     stats = weighted.groupby("row").agg(n=("similarity", "size"), sim_sum=("similarity", "sum"), sim_mean=("similarity", "mean"),
-                                        weighted=("weighted", "sum"), points_std=("actual_points", "std"))
+                                        weighted=("weighted", "sum"))
     stats = stats.reindex(range(len(features)))
     enough = (stats["n"] >= MIN_MATCHES).to_numpy()
     baseline = (stats["weighted"] / stats["sim_sum"]).to_numpy()
     out["similar_games_count"] = stats["n"].fillna(0).astype(int).to_numpy()
     out["avg_similarity_score"] = np.round(stats["sim_mean"].to_numpy(), 1)
     out["base_points"] = np.where(enough, np.round(baseline, 2), np.nan)
-    out["fatigue_adjustment"] = ((features["fatigue_score"] - 70) * 0.015).fillna(0.0)
     out["shot_zone_adjustment"] = (features["shot_zone_mismatch_score"] * 0.4).fillna(0.0)
     out["pace_adjustment"] = (features["pace_score"] * 0.8).fillna(0.0)
     out["usage_adjustment"] = (features["usage_spike_score"] * 0.8).fillna(0.0)
-    out["venue_adjustment"] = np.where(features["home_away"] == 1, 0.8, -0.5)
-    adjustments = out[["fatigue_adjustment", "shot_zone_adjustment", "pace_adjustment", "usage_adjustment", "venue_adjustment"]].sum(axis=1)
+    adjustments = out[["shot_zone_adjustment", "pace_adjustment", "usage_adjustment"]].sum(axis=1)
     out["predicted_points"] = np.where(enough, np.clip(np.round(baseline + adjustments.to_numpy(), 1), 0, MAX_POINTS), np.nan)
-    n, sim, std = stats["n"].to_numpy(), stats["sim_mean"].to_numpy(), stats["points_std"].to_numpy()
-    confidence = (35 + np.select([n >= 15, n >= 10, n >= 7, n >= 5], [12, 9, 6, -10], default=-15)
-                  + np.select([sim >= 85, sim >= 75, sim >= 70], [12, 9, 6], default=3)
-                  + np.select([std < 4, std < 6, std < 8], [10, 6, 2], default=-5))
-    out["confidence_score"] = np.where(enough, np.clip(confidence, 0, 100), np.nan)
     out["warnings"] = np.where(enough, "", f"fewer than {MIN_MATCHES} similar games;")
     return _finish(out, features)
 
 
 def _finish(out: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
-    for column in ("base_points", "fatigue_adjustment", "shot_zone_adjustment", "pace_adjustment", "usage_adjustment",
-                   "venue_adjustment"):
+    for column in ("base_points", "shot_zone_adjustment", "pace_adjustment", "usage_adjustment"):
         if column not in out:
             out[column] = np.nan
     return out.set_axis(features.index)

@@ -39,6 +39,8 @@ POINTS_MODEL = TableSchema(
         col("feature_version", STRING, nullable=False),
         col("ensemble_weights", STRING, "JSON system_id -> weight, least absolute error on the validation window",
             nullable=False),
+        col("error_distributions", STRING, "JSON system_id -> residual quantiles per band of predicted points and "
+            "the probability calibration per kind of line, measured on the validation window", nullable=False),
         col("booster_json", STRING, "the final model, refitted on all rows before the cutoff", nullable=False),
     ),
 )
@@ -64,11 +66,20 @@ PLAYER_PROP_PREDICTIONS = TableSchema(
         col("opponent_team_abbr", STRING, nullable=False),
         col("season_year", INT64, nullable=False),
         col("predicted_points", FLOAT64, "NULL when the system cannot predict (see warnings)", unit="points"),
-        col("confidence_score", FLOAT64, "0-100 for every system", unit="score 0-100"),
-        col("recommendation", STRING, "OVER / UNDER / PASS / NO_LINE", nullable=False),
+        col("probability_over", FLOAT64, "P(points > line) from the system's error distribution", unit="probability"),
+        col("probability_under", FLOAT64, "P(points < line); a push is the rest", unit="probability"),
+        col("expected_value", FLOAT64, "expected profit per unit staked on the recommended side (else the better "
+            "side) at the offered price", unit="units"),
+        col("confidence_score", FLOAT64, "100 × the probability that the recommended side wins (PASS: the likelier "
+            "side); NULL without a line or an error distribution", unit="percent"),
+        col("recommendation", STRING, "OVER / UNDER when the expected value at the offered price is at least the "
+            "margin; PASS / NO_LINE", nullable=False),
+        col("missing_features", STRING, "features the system needs that the row lacks: no recommendation"),
         col("line_value", FLOAT64, unit="points"),
         col("line_source", STRING, "ACTUAL_PROP (pre-game prop) or ESTIMATED_AVG (last-5 average, flagged)"),
         col("line_bookmaker", STRING),
+        col("over_price", INT64, "American odds offered on OVER with the line (actual props only)"),
+        col("under_price", INT64, "American odds offered on UNDER"),
         col("has_prop_line", BOOL, nullable=False),
         col("line_margin", FLOAT64, "predicted − line", unit="points"),
         col("base_points", FLOAT64, "the system's baseline before adjustments", unit="points"),
@@ -123,6 +134,10 @@ PREDICTION_ACCURACY = TableSchema(
         col("predicted_margin", FLOAT64, unit="points"),
         col("actual_margin", FLOAT64, unit="points"),
         col("bet_outcome", STRING, "OVER / UNDER / PUSH against the line (the one push rule)"),
+        col("probability_over", FLOAT64, unit="probability"),
+        col("expected_value", FLOAT64, unit="units"),
+        col("bet_price", INT64, "American odds of the side bet (graded bets)"),
+        col("bet_profit", FLOAT64, "graded bets: the price's payout if won, −1 if lost, 0 on a push", unit="units"),
         col("result", STRING, "correct / incorrect / push / void / no_bet", nullable=False),
         col("prediction_correct", BOOL, "NULL for PASS, NO_LINE, pushes and voids"),
         col("is_graded_bet", BOOL, "OVER/UNDER on an actual pre-game prop line, player played", nullable=False),
@@ -163,13 +178,16 @@ SYSTEM_DAILY_PERFORMANCE = TableSchema(
         col("under_hit_rate", FLOAT64, unit="fraction"),
         col("avg_confidence", FLOAT64),
         col("high_confidence_hit_rate", FLOAT64, "bets with confidence ≥ 70", unit="fraction"),
+        col("profit_units", FLOAT64, "summed bet_profit of the graded bets", unit="units"),
+        col("roi", FLOAT64, "profit_units / bets", unit="fraction"),
     ),
 )
 
 # What a published pick states, as player_prop_predictions declares it (same names and types).
 PICK_COLUMNS = ("prediction_id", "game_date", "system_id", "player_lookup", "game_id", "team_abbr", "opponent_team_abbr",
-                "season_year", "predicted_points", "confidence_score", "recommendation", "line_value", "line_source",
-                "line_bookmaker", "has_prop_line", "line_margin", "model_id", "feature_quality_score", "is_quality_ready",
+                "season_year", "predicted_points", "probability_over", "probability_under", "expected_value",
+                "confidence_score", "recommendation", "missing_features", "line_value", "line_source", "line_bookmaker",
+                "over_price", "under_price", "has_prop_line", "line_margin", "model_id", "feature_quality_score", "is_quality_ready",
                 "injury_status_at_prediction", "warnings")
 NEW, CHANGED, WITHDRAWN = "NEW", "CHANGED", "WITHDRAWN"
 
