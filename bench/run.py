@@ -188,6 +188,27 @@ def target_line(name: str, value: float, limit: float, unit: str) -> bool:
     return met
 
 
+def accuracy_lines(warehouse: Path) -> dict[str, dict[str, float]]:
+    """Per season: the walk-forward MAE of xgboost_v1 and ensemble_v1 on the player-games the moving average
+    also predicted, and the moving average's, as `nba-assets evaluate` reports them (issue 14: accuracy next to
+    the time)."""
+    from nba_assets.predictions.evaluation import BASELINE, evaluation_report
+
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        accuracy = conn.execute("SELECT * FROM nba_predictions.prediction_accuracy").fetchdf()
+    finally:
+        conn.close()
+    out = {}
+    for season, systems in evaluation_report(accuracy)["seasons"].items():
+        row = {s: systems[s]["mae_same_rows"] for s in ("xgboost_v1", "ensemble_v1") if s in systems}
+        row["baseline"] = systems.get("xgboost_v1", systems.get(BASELINE, {})).get("baseline_mae_same_rows")
+        out[season] = row
+        print(f"  {season}: MAE xgboost_v1 {row.get('xgboost_v1')}, ensemble_v1 {row.get('ensemble_v1')}, "
+              f"moving average on xgboost's rows {row['baseline']}")
+    return out
+
+
 def bench() -> int:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     last_day = ensure_simulation()
@@ -198,6 +219,8 @@ def bench() -> int:
     graph_dir = fresh(BENCH_DIR / "graph")
     graph = run_child([NBA_ASSETS, "backfill", *seasons_span], child_env(graph_dir), graph_dir / "output.log")
     print(f"  wall {graph.wall_s:.1f} s, peak RSS {graph.peak_rss_mb:.0f} MB")
+    print("  walk-forward accuracy of its predictions (points; the bench league's, not tuned to it)")
+    accuracy = accuracy_lines(graph_dir / "warehouse.duckdb")
 
     print("\n(b) the same tables as plain function calls and SQL writes, without Dagster (bench/bare.py)")
     bare_dir = fresh(BENCH_DIR / "bare")
@@ -250,7 +273,9 @@ def bench() -> int:
     target_line("daily increment", daily_s, DAILY_INCREMENT_TARGET_S, " s")
     target_line("peak memory of (a)", graph.peak_rss_mb, PEAK_RSS_TARGET_MB, " MB")
     print(f"\nbench: full_backfill_s={graph.wall_s:.1f} bare_compute_s={bare.wall_s:.1f} overhead_ratio={ratio:.2f} "
-          f"daily_increment_s={daily_s:.1f} peak_rss_mb={graph.peak_rss_mb:.0f} per_partition_month_s={per_partition.wall_s:.1f}")
+          f"daily_increment_s={daily_s:.1f} peak_rss_mb={graph.peak_rss_mb:.0f} per_partition_month_s={per_partition.wall_s:.1f} "
+          + " ".join(f"mae_{system}_{season}={mae}" for season, row in accuracy.items()
+                     for system, mae in row.items() if system != "baseline"))
     return 0
 
 

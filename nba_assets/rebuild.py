@@ -39,4 +39,5 @@ def rebuild_selection(defs: dg.Definitions, table: TableSchema, with_downstream:
     if not with_downstream or node.partitions_def is None:
         return [table.asset_key]
     downstream = dg.AssetSelection.assets(table.asset_key).downstream().resolve(graph)
-    return sorted(key for key in downstream if graph.get(key).is_materializable)
+    # partitioned like the table: the on-demand evaluation report (unpartitioned) is refreshed by `nba-assets evaluate`
+    return sorted(key for key in downstream if graph.get(key).is_materializable and graph.get(key).partitions_def is not None)

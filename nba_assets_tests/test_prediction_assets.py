@@ -10,8 +10,10 @@ import pytest
 
 from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase4.assets import PHASE4_ASSETS
-from nba_assets.predictions.assets import PREDICTION_ASSETS
+from nba_assets.predictions.assets import PREDICTION_ASSETS, REPORT_ASSETS
+from nba_assets.predictions.evaluation import evaluation_report, format_report
 from nba_assets.predictions.model import MIN_TRAINING_ROWS
+from nba_assets.predictions.probability import EV_MARGIN
 from nba_assets.predictions.tables import SYSTEM_IDS
 from nba_assets.raw.contract import RAW_TABLES
 from nba_assets_tests.builders import copy_warehouse, materialize, read_table, rows_on, write_raw
@@ -105,3 +107,34 @@ def test_range_run_equals_per_day_runs(league_2021, history_until_day_before, tm
             assert len(expected) > 0, table
             pd.testing.assert_frame_equal(rows_on(per_day, table, date_column, [day]), expected, check_exact=True, obj=table)
     pd.testing.assert_frame_equal(read_table(per_day, "nba_predictions.points_model"), read_table(ranged, "nba_predictions.points_model"))
+
+
+def test_probabilities_bets_and_the_evaluation_asset(history_until_day_before, tmp_path, monkeypatch):
+    """The first model's error distributions are stored with it; a row without a probability is never a bet, a
+    bet clears the EV margin and is settled at its price; the on-demand evaluation asset records the report that
+    `nba-assets evaluate` prints. (Probabilities on enough validation rows: test_prediction_systems.)"""
+    model = read_table(history_until_day_before, "nba_predictions.points_model").iloc[0]
+    distributions = json.loads(model["error_distributions"])
+    assert {"moving_average_baseline_v1", "xgboost_v1", "ensemble_v1"} <= set(distributions)
+    assert all(d["rows"] >= 200 and len(d["residual_quantiles"]) == len(d["band_edges"]) + 1 for d in distributions.values())
+    predictions = read_table(history_until_day_before, "nba_predictions.player_prop_predictions")
+    before = predictions[predictions["game_date"] < CUTOFF]
+    assert before["probability_over"].isna().all() and before["recommendation"].isin(["PASS", "NO_LINE"]).all()  # no model
+    unpriced = predictions["probability_over"].isna() | predictions["over_price"].isna()
+    assert predictions.loc[unpriced, "recommendation"].isin(["PASS", "NO_LINE"]).all()
+    bets = predictions[predictions["recommendation"].isin(["OVER", "UNDER"])]
+    assert (bets["expected_value"] >= EV_MARGIN).all() and bets["missing_features"].isna().all()
+    accuracy = read_table(history_until_day_before, "nba_predictions.prediction_accuracy")
+    settled = accuracy[accuracy["is_graded_bet"]]
+    assert settled["bet_price"].notna().all() and (settled.loc[settled["result"] == "incorrect", "bet_profit"] == -1).all()
+
+    monkeypatch.setenv("NBA_ASSETS_DATA_DIR", str(tmp_path))
+    graph = GRAPH + REPORT_ASSETS
+    result = materialize(graph, tmp_path, history_until_day_before, SEASON_START, selection=REPORT_ASSETS)
+    assert result.success
+    metadata = result.asset_materializations_for_node("prediction_evaluation")[0].metadata
+    expected = evaluation_report(accuracy)
+    assert metadata["report_json"].data == json.loads(json.dumps(expected))
+    assert metadata["mae__xgboost_v1"].value == expected["seasons"]["2021-22"]["xgboost_v1"]["mae"]
+    assert (tmp_path / "reports" / "prediction_evaluation.png").read_bytes()[:4] == b"\x89PNG"
+    assert format_report(expected) in metadata["report"].value
