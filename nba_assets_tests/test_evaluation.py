@@ -180,7 +180,7 @@ def _prediction(player, recommendation, line, over_price, under_price=-110, syst
         "player_lookup": player, "game_id": "g", "team_abbr": "BOS", "season_year": 2022, "predicted_points": predicted_points,
         "recommendation": recommendation, "line_value": line, "line_source": line_source, "confidence_score": 60.0,
         "probability_over": 0.6, "expected_value": 0.1, "over_price": over_price, "under_price": under_price,
-        "injury_status_at_prediction": "available"}])
+        "injury_status_at_prediction": "available", "published_at": pd.NaT}])  # NaT: the as-of reconstruction
 
 
 def _box(points: dict) -> pd.DataFrame:

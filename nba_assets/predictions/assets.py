@@ -219,6 +219,7 @@ def system_daily_performance(context: dg.AssetExecutionContext, warehouse: Wareh
 @dg.asset(
     key=dg.AssetKey(["nba_predictions", "prediction_evaluation"]),
     group_name=GROUP,
+    pool=WAREHOUSE_POOL,
     deps=[PREDICTION_ACCURACY.asset_key],
     kinds={"pandas", "matplotlib"},
     description="The bettor's evaluation of every graded prediction (nba_assets.predictions.evaluation): accuracy "

@@ -154,7 +154,9 @@ def _picks(rows: SlateInputs, games: pd.DataFrame, record_picks: pd.DataFrame, s
         ["player_lookup", "bookmaker", "snapshot_timestamp", "over_price", "under_price"]].drop_duplicates(
         ["player_lookup", "bookmaker", "snapshot_timestamp"])
     picks = picks.merge(prices.rename(columns={"bookmaker": "line_bookmaker", "snapshot_timestamp": "line_snapshot_timestamp"}),
-                        on=["player_lookup", "line_bookmaker", "line_snapshot_timestamp"], how="left")
+                        on=["player_lookup", "line_bookmaker", "line_snapshot_timestamp"], how="left", suffixes=("", "__props"))
+    for side in ("over_price", "under_price"):  # the pick states its prices; older picks have them from the snapshot
+        picks[side] = picks[side].fillna(picks[f"{side}__props"])
     picks = picks.merge(rows.accuracy.drop(columns="game_date"), on="prediction_id", how="left")
     picks["edge"] = (picks["predicted_points"] - picks["line_value"]).abs().round(1)
     picks["flags"] = [_flags(pick) for pick in picks.itertuples()]
