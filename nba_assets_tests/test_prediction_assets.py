@@ -110,16 +110,19 @@ def test_range_run_equals_per_day_runs(league_2021, history_until_day_before, tm
 
 
 def test_probabilities_bets_and_the_evaluation_asset(history_until_day_before, tmp_path, monkeypatch):
-    """The first model's error distributions are stored with it; a row without a probability is never a bet, a
-    bet clears the EV margin and is settled at its price; the on-demand evaluation asset records the report that
-    `nba-assets evaluate` prints. (Probabilities on enough validation rows: test_prediction_systems.)"""
+    """A system gets probabilities only from an error distribution of the model in force (the first model here has
+    too few validation rows for any: no probability, no bet); a row without a probability or a price is never a
+    bet, a bet clears the EV margin and is settled at its price; the on-demand evaluation asset records the report
+    that `nba-assets evaluate` prints. (Probabilities on enough validation rows: test_prediction_systems.)"""
     model = read_table(history_until_day_before, "nba_predictions.points_model").iloc[0]
     distributions = json.loads(model["error_distributions"])
-    assert {"moving_average_baseline_v1", "xgboost_v1", "ensemble_v1"} <= set(distributions)
-    assert all(d["rows"] >= 200 and len(d["residual_quantiles"]) == len(d["band_edges"]) + 1 for d in distributions.values())
     predictions = read_table(history_until_day_before, "nba_predictions.player_prop_predictions")
     before = predictions[predictions["game_date"] < CUTOFF]
     assert before["probability_over"].isna().all() and before["recommendation"].isin(["PASS", "NO_LINE"]).all()  # no model
+    after = predictions[(predictions["game_date"] >= CUTOFF) & predictions["line_value"].notna()]
+    assert len(after) > 200
+    without = after[~after["system_id"].isin(list(distributions))]
+    assert without["probability_over"].isna().all() and without["recommendation"].eq("PASS").all()
     unpriced = predictions["probability_over"].isna() | predictions["over_price"].isna()
     assert predictions.loc[unpriced, "recommendation"].isin(["PASS", "NO_LINE"]).all()
     bets = predictions[predictions["recommendation"].isin(["OVER", "UNDER"])]
@@ -132,7 +135,7 @@ def test_probabilities_bets_and_the_evaluation_asset(history_until_day_before, t
     graph = GRAPH + REPORT_ASSETS
     result = materialize(graph, tmp_path, history_until_day_before, SEASON_START, selection=REPORT_ASSETS)
     assert result.success
-    metadata = result.asset_materializations_for_node("prediction_evaluation")[0].metadata
+    metadata = result.asset_materializations_for_node("nba_predictions__prediction_evaluation")[0].metadata
     expected = evaluation_report(accuracy)
     assert metadata["report_json"].data == json.loads(json.dumps(expected))
     assert metadata["mae__xgboost_v1"].value == expected["seasons"]["2021-22"]["xgboost_v1"]["mae"]

@@ -25,7 +25,8 @@ def _reliability_panel(ax, season: str, systems: dict) -> None:
                     color=SYSTEM_COLOURS.get(system_id))
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="predicted P(over)", ylabel="observed share of overs",
            title=f"Reliability, {season}, {kind} lines")
-    ax.legend(fontsize=6, loc="upper left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=6, loc="upper left")
 
 
 def _bets_panel(ax, season: str, systems: dict) -> None:
