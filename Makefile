@@ -54,7 +54,7 @@ test: install $(BQEMU_VENV)/.installed postgresql
 	$(VENV)/bin/python -m pytest
 
 # four simulated seasons under Dagster vs plain function calls, a daily increment and a month of runs (bench/README.md)
-bench: install
+bench: install postgresql
 	$(VENV)/bin/python bench/run.py
 
 # the demo's instance in the UI (its league simulated here if `make demo` has not run yet)

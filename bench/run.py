@@ -3,13 +3,14 @@
 What each figure means and how to read it: bench/README.md. Every run happens in a child process with its own
 DAGSTER_HOME and DuckDB warehouse under data/bench/, so the project's instance and warehouse are never touched.
 
-    python bench/run.py                      # the whole benchmark; the last line is the summary
+    python bench/run.py                      # the whole benchmark; the last lines are the targets and the summary
     python bench/run.py execute JOB DAY...   # (child mode) one in-process run of JOB per partition DAY
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -23,11 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import yaml
 from bare import STEPS
 
 from nba_assets import settings
 from nba_assets.calendar import SEASON_CALENDAR, build_season_calendar
-from nba_assets.partitions import FIRST_GAME_DAY
+from nba_assets.predictions.tables import PREDICTION_ACCURACY
 from nba_assets.raw.sources import FileRawSource
 from simulated_league import SIMULATION_MARKER
 
@@ -36,14 +38,26 @@ RAW_DIR = BENCH_DIR / "raw"
 HERE = Path(__file__).resolve().parent
 NBA_ASSETS = Path(sys.executable).parent / "nba-assets"
 SEASONS = (2021, 2022, 2023, 2024)
+FIRST_GAME_DAY = "2021-10-19"  # the bench league's first day, and the first partition of every bench instance
 DAILY_DAY = dt.date(2025, 3, 5)  # a Wednesday with 11 games, late in 2024-25, not a model-training day
 MONTH = (dt.date(2024, 11, 1), dt.date(2024, 11, 30))  # 30 days, 29 of them with games, one model cutoff
 EVENT_BATCH_SIZE = "1000"
 
-FULL_BACKFILL_TARGET_S = 180.0
-OVERHEAD_RATIO_TARGET = 1.3
-DAILY_INCREMENT_TARGET_S = 20.0
-PEAK_RSS_TARGET_MB = 4096.0  # 4 GiB
+REAL_DATA = settings.PROJECT_ROOT.parent / "shared" / "real-nba-dev"
+
+# issue 14's targets (this 2-core machine, one run); "aim" is printed beside the limit
+FULL_BACKFILL_TARGET_S, FULL_BACKFILL_AIM_S = 180.0, 60.0
+OVERHEAD_RATIO_TARGET, OVERHEAD_RATIO_AIM = 1.3, 1.1
+DAILY_INCREMENT_TARGET_S = 8.0
+PEAK_RSS_TARGET_MB = 2048.0  # 2 GiB
+# Accuracy must not pay for speed: MAE over every graded prediction (prediction_accuracy rows with an absolute
+# error) of each system, at most MAE_TOLERANCE above the MAE before issue 14 (main at 4e06434, measured here).
+ACCURACY_SYSTEMS = ("xgboost_v1", "ensemble_v1")
+MAE_TOLERANCE = 0.02
+REFERENCE_MAE = {
+    "bench league": {"xgboost_v1": None, "ensemble_v1": None},
+    "real dev seasons": {"xgboost_v1": 5.0171, "ensemble_v1": 4.9885},
+}
 
 STEP_LINE = re.compile(r"^\s+(?:ok|FAILED)\s+(\S+)\s+([\d.]+) s$")
 RUN_LINE = re.compile(r"^\s+run \w+ (?:succeeded|FAILED) in ([\d.]+) s$")
@@ -91,10 +105,11 @@ def run_child(argv: list, env: dict, log: Path, echo_all: bool = True) -> Child:
     return Child(wall, usage.ru_maxrss / 1024, lines)
 
 
-def child_env(folder: Path) -> dict:
+def child_env(folder: Path, raw_dir: Path = RAW_DIR) -> dict:
     env = dict(os.environ)
     env.update(DAGSTER_HOME=str(folder / "dagster_home"), NBA_ASSETS_WAREHOUSE=str(folder / "warehouse.duckdb"),
-               NBA_ASSETS_RAW_DIR=str(RAW_DIR), NBA_ASSETS_STORAGE="duckdb", DAGSTER_EVENT_BATCH_SIZE=EVENT_BATCH_SIZE)
+               NBA_ASSETS_RAW_DIR=str(raw_dir), NBA_ASSETS_STORAGE="duckdb", DAGSTER_EVENT_BATCH_SIZE=EVENT_BATCH_SIZE,
+               NBA_ASSETS_FIRST_DAY=FIRST_GAME_DAY)
     return env
 
 
@@ -102,6 +117,12 @@ def fresh(folder: Path) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
+
+
+def last_day(raw_dir: Path, column: str) -> dt.date:
+    """The last day of the raw source's last season: `column` of season_calendar (playoffs_end, regular_season_end)."""
+    calendar = build_season_calendar(FileRawSource(raw_dir).read("nbac_schedule", dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
+    return calendar[column].dropna().max().date()
 
 
 def ensure_simulation() -> dt.date:
@@ -113,8 +134,7 @@ def ensure_simulation() -> dt.date:
     else:
         seasons = ",".join(f"{y}-{(y + 1) % 100:02d}" for y in SEASONS)
         subprocess.run([NBA_ASSETS, "simulate", "--seasons", seasons, "--out", RAW_DIR], check=True)
-    calendar = build_season_calendar(FileRawSource(RAW_DIR).read("nbac_schedule", dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
-    return calendar.loc[calendar["season_year"] == SEASONS[-1], "playoffs_end"].iloc[0].date()
+    return last_day(RAW_DIR, "playoffs_end")
 
 
 def copy_before(source: Path, name: str, day: dt.date) -> Path:
@@ -151,8 +171,30 @@ def tables_that_differ(graph: Path, bare: Path) -> list[str]:
     return differ
 
 
-def event_counts(home: Path) -> Counter:
-    """Dagster events the runs wrote, by type (one SQLite file per run under history/runs)."""
+def print_equality(name: str, graph: Path, bare: Path) -> bool:
+    differ = tables_that_differ(graph, bare)
+    print(f"  bare tables equal to {name}'s: {'all ' + str(len(STEPS)) if not differ else 'NO, differ: ' + ', '.join(differ)}")
+    return not differ
+
+
+def accuracy(warehouse: Path) -> dict[str, tuple[float, int]]:
+    """{system: (MAE, predictions graded with an error)} over the whole warehouse's prediction_accuracy."""
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = conn.execute(f"SELECT system_id, avg(absolute_error), count(absolute_error) FROM "
+                            f"{PREDICTION_ACCURACY.qualified_name} WHERE absolute_error IS NOT NULL GROUP BY 1").fetchall()
+    finally:
+        conn.close()
+    return {system: (float(mae), int(n)) for system, mae, n in rows}
+
+
+def accuracy_text(maes: dict[str, tuple[float, int]]) -> str:
+    return ", ".join(f"{system} MAE {maes[system][0]:.3f} (n={maes[system][1]:,})" if system in maes else f"{system} MAE -"
+                     for system in ACCURACY_SYSTEMS)
+
+
+def sqlite_event_counts(home: Path) -> Counter:
+    """Dagster events the runs wrote to a SQLite instance, by type (one SQLite file per run under history/runs)."""
     counts: Counter = Counter()
     for path in (home / "history" / "runs").glob("*.db"):
         if path.name == "index.db":
@@ -165,27 +207,147 @@ def event_counts(home: Path) -> Counter:
     return counts
 
 
-def print_step_comparison(graph: Child, bare: Child) -> None:
-    graph_steps, bare_steps = graph.step_seconds(), bare.step_seconds()
-    print(f"\n  {'step (summed over the seasons)':<52} {'graph s':>8} {'bare s':>8} {'graph-bare':>10}")
-    for step, seconds in graph_steps.items():
+def postgres_event_counts(server) -> Counter:
+    """Dagster events the runs wrote to a Postgres instance, by type (one event_logs table)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(postgres_url(server))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sqlalchemy.text("SELECT dagster_event_type, COUNT(*) FROM event_logs GROUP BY 1")).fetchall()
+    finally:
+        engine.dispose()
+    return Counter({kind: count for kind, count in rows})
+
+
+def postgres_database(server, name: str):
+    """A new, empty database on the server: each measurement gets an instance of its own."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(postgres_url(server), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return dataclasses.replace(server, database=name)
+
+
+def postgres_url(server) -> str:
+    return f"postgresql+psycopg2://{server.user}:{server.password}@{server.host}:{server.port}/{server.database}"
+
+
+def daily_increment(instance: str, graph: Path, name: str, server=None) -> tuple[str, float]:
+    """(c): on a copy of (a)'s warehouse cut before DAILY_DAY, the results run of the day before and then the
+    pre-game run of the day, each in its own process as a run launcher starts them. On Postgres the instance
+    starts empty: what a run reads comes from the warehouse, not from the instance's history."""
+    print(f"\n(c) one daily increment on the {instance} instance: results for {DAILY_DAY - dt.timedelta(days=1)}, then "
+          f"pregame_predictions for {DAILY_DAY}, each in its own process as a run launcher starts them")
+    folder = copy_before(graph, name, DAILY_DAY)
+    if server is not None:
+        shutil.rmtree(folder / "dagster_home")
+        postgres_instance(folder, server)
+    results = run_child([sys.executable, __file__, "execute", "results", (DAILY_DAY - dt.timedelta(days=1)).isoformat()],
+                        child_env(folder), folder / "results.log")
+    pregame = run_child([sys.executable, __file__, "execute", "pregame_predictions", DAILY_DAY.isoformat()],
+                        child_env(folder), folder / "pregame.log")
+    seconds = results.wall_s + pregame.wall_s
+    in_runs = sum(results.run_seconds()) + sum(pregame.run_seconds())
+    print(f"  wall {results.wall_s:.1f} s + {pregame.wall_s:.1f} s = {seconds:.1f} s "
+          f"({in_runs:.1f} s inside the two runs, the rest is process start and code loading)")
+    return instance, seconds
+
+
+def postgres_instance(folder: Path, server) -> None:
+    """The project's dagster.yaml with its storage moved to `server`, like deploy/dagster.yaml's `storage: postgres`."""
+    config = yaml.safe_load((settings.PROJECT_ROOT / "dagster_home" / "dagster.yaml").read_text()) or {}
+    for key in ("storage", "run_storage", "event_log_storage", "schedule_storage"):
+        config.pop(key, None)
+    config["storage"] = server.dagster_storage()
+    (folder / "dagster_home").mkdir(parents=True, exist_ok=True)
+    (folder / "dagster_home" / "dagster.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+@dataclass
+class GraphRun:
+    """One whole-graph backfill (a) and what it wrote."""
+
+    instance: str
+    folder: Path
+    child: Child
+    events: Counter
+
+
+def run_graph(instance: str, name: str, span: list[str], server=None) -> GraphRun:
+    print(f"\n(a) the whole graph on the {instance} instance, backfilled from an empty warehouse and a fresh instance "
+          "(one run per season)")
+    folder = fresh(BENCH_DIR / name)
+    if server is not None:
+        postgres_instance(folder, server)
+    child = run_child([NBA_ASSETS, "backfill", *span], child_env(folder), folder / "output.log")
+    events = sqlite_event_counts(folder / "dagster_home") if server is None else postgres_event_counts(server)
+    print(f"  wall {child.wall_s:.1f} s, peak RSS {child.peak_rss_mb:.0f} MB, {sum(events.values()):,} events; "
+          f"{accuracy_text(accuracy(folder / 'warehouse.duckdb'))}")
+    return GraphRun(instance, folder, child, events)
+
+
+def print_step_comparison(graphs: list[GraphRun], bare: Child) -> None:
+    steps = {step: None for graph in graphs for step in graph.child.step_seconds()}
+    bare_steps = bare.step_seconds()
+    names = [f"{graph.instance} s" for graph in graphs]
+    print(f"\n  {'step (summed over the seasons)':<52} " + " ".join(f"{n:>9}" for n in names) + f" {'bare s':>8}")
+    for step in steps:
+        graph_s = " ".join(f"{graph.child.step_seconds().get(step, 0.0):9.1f}" for graph in graphs)
         plain = bare_steps.get(step)
-        if plain is None:
-            print(f"  {step:<52} {seconds:8.1f} {'-':>8} (graph only)")
-        else:
-            print(f"  {step:<52} {seconds:8.1f} {plain:8.1f} {seconds - plain:10.1f}")
-    in_steps = sum(graph_steps.values())
-    in_runs = sum(graph.run_seconds())
-    print(f"  {'outside steps, inside runs (planning, run events)':<52} {in_runs - in_steps:8.1f}")
-    print(f"  {'outside runs (imports, definitions, instance)':<52} {graph.wall_s - in_runs:8.1f} "
-          f"{bare.wall_s - sum(bare.run_seconds(BARE_SEASON_LINE)):8.1f}")
-    print(f"  {'process wall':<52} {graph.wall_s:8.1f} {bare.wall_s:8.1f} {graph.wall_s - bare.wall_s:10.1f}")
+        print(f"  {step:<52} {graph_s} " + (f"{plain:8.1f}" if plain is not None else f"{'-':>8} (graph only)"))
+    in_steps = [sum(graph.child.step_seconds().values()) for graph in graphs]
+    in_runs = [sum(graph.child.run_seconds()) for graph in graphs]
+    print(f"  {'outside steps, inside runs (planning, run events)':<52} "
+          + " ".join(f"{r - s:9.1f}" for r, s in zip(in_runs, in_steps)))
+    print(f"  {'outside runs (imports, definitions, instance)':<52} "
+          + " ".join(f"{graph.child.wall_s - r:9.1f}" for graph, r in zip(graphs, in_runs))
+          + f" {bare.wall_s - sum(bare.run_seconds(BARE_SEASON_LINE)):8.1f}")
+    print(f"  {'process wall':<52} " + " ".join(f"{graph.child.wall_s:9.1f}" for graph in graphs) + f" {bare.wall_s:8.1f}")
 
 
-def target_line(name: str, value: float, limit: float, unit: str) -> bool:
-    met = value <= limit
-    print(f"  {name:<28} {value:9.1f}{unit} (target <= {limit:g}{unit}): {'met' if met else 'NOT met'}")
-    return met
+def print_events(graph: GraphRun, bare: Child) -> None:
+    total = sum(graph.events.values())
+    overhead = graph.child.wall_s - bare.wall_s
+    print(f"\n  events the backfill wrote to the {graph.instance} instance: {total:,} "
+          f"({overhead / max(total, 1) * 1000:.1f} ms of overhead per event)")
+    for kind, count in graph.events.most_common(6):
+        print(f"    {kind:<36} {count:9,}")
+
+
+class Targets:
+    """Every target of issue 14, printed as met or missed at the end."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.met = 0
+
+    def add(self, name: str, value: float | None, limit: float | None, unit: str, aim: float | None = None,
+            digits: int = 1, note: str = "") -> None:
+        if value is None or limit is None:
+            self.lines.append(f"  {name:<40} {'-':>9}{unit} not measured{note}")
+            return
+        met = value <= limit
+        self.met += met
+        target = f"target <= {limit:.{digits}f}{unit}" + (f", aim {aim:g}{unit}" if aim is not None else "")
+        self.lines.append(f"  {name:<40} {value:9.{digits}f}{unit} ({target}){note}: {'met' if met else 'MISSED'}")
+
+    def accuracy(self, dataset: str, maes: dict[str, tuple[float, int]] | None) -> None:
+        for system in ACCURACY_SYSTEMS:
+            reference = REFERENCE_MAE[dataset][system]
+            value = maes[system][0] if maes and system in maes else None
+            limit = reference + MAE_TOLERANCE if reference is not None else None
+            note = f"; before issue 14 {reference:.3f}" if reference is not None else ""
+            self.add(f"MAE {system}, {dataset}", value, limit, " pts", digits=3, note=note)
+
+    def print(self) -> None:
+        print("\ntargets (one run on a shared machine: repeat before trusting a near miss)")
+        print("\n".join(self.lines))
+        print(f"  {self.met} of {len(self.lines)} targets met")
 
 
 def accuracy_lines(warehouse: Path) -> dict[str, dict[str, float]]:
@@ -210,54 +372,45 @@ def accuracy_lines(warehouse: Path) -> dict[str, dict[str, float]]:
 
 
 def bench() -> int:
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    last_day = ensure_simulation()
-    seasons_span = ["--start", FIRST_GAME_DAY, "--end", last_day.isoformat()]
-    print(f"four seasons: {FIRST_GAME_DAY} .. {last_day}")
+    sys.path.insert(0, str(settings.PROJECT_ROOT))  # the tests' PostgreSQL server (Debian's package, as `make test` uses)
+    from nba_assets_tests.postgres import running_postgres
 
-    print("\n(a) the whole graph, backfilled from an empty warehouse and a fresh instance (one run per season)")
-    graph_dir = fresh(BENCH_DIR / "graph")
-    graph = run_child([NBA_ASSETS, "backfill", *seasons_span], child_env(graph_dir), graph_dir / "output.log")
-    print(f"  wall {graph.wall_s:.1f} s, peak RSS {graph.peak_rss_mb:.0f} MB")
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    season_end = ensure_simulation()
+    seasons_span = ["--start", FIRST_GAME_DAY, "--end", season_end.isoformat()]
+    print(f"four seasons: {FIRST_GAME_DAY} .. {season_end}")
+
+    graph = run_graph("SQLite", "graph", seasons_span)
     print("  walk-forward accuracy of its predictions (points; the bench league's, not tuned to it)")
-    accuracy = accuracy_lines(graph_dir / "warehouse.duckdb")
+    season_maes = accuracy_lines(graph.folder / "warehouse.duckdb")
+    with running_postgres() as server:
+        graph_pg = run_graph("Postgres", "graph-postgres", seasons_span, postgres_database(server, "graph"))
+    graphs = [graph, graph_pg]
 
     print("\n(b) the same tables as plain function calls and SQL writes, without Dagster (bench/bare.py)")
     bare_dir = fresh(BENCH_DIR / "bare")
     bare = run_child([sys.executable, HERE / "bare.py", "--raw-dir", RAW_DIR, "--warehouse", bare_dir / "warehouse.duckdb",
                       *seasons_span], child_env(bare_dir), bare_dir / "output.log")
     print(f"  wall {bare.wall_s:.1f} s, peak RSS {bare.peak_rss_mb:.0f} MB")
-    differ = tables_that_differ(graph_dir / "warehouse.duckdb", bare_dir / "warehouse.duckdb")
-    print(f"  bare tables equal to the graph's: {'all ' + str(len(STEPS)) if not differ else 'NO, differ: ' + ', '.join(differ)}")
+    for each in graphs:
+        print_equality(f"the graph's on {each.instance}", each.folder / "warehouse.duckdb", bare_dir / "warehouse.duckdb")
 
     print("\nwhere the graph's time goes")
-    print_step_comparison(graph, bare)
-    events = event_counts(graph_dir / "dagster_home")
-    overhead = graph.wall_s - bare.wall_s
-    print(f"\n  events the backfill wrote to the instance: {sum(events.values()):,} "
-          f"({overhead / max(sum(events.values()), 1) * 1000:.1f} ms of overhead per event)")
-    for kind, count in events.most_common(6):
-        print(f"    {kind:<36} {count:9,}")
+    print_step_comparison(graphs, bare)
+    for each in graphs:
+        print_events(each, bare)
 
-    print(f"\n(c) one daily increment: results for {DAILY_DAY - dt.timedelta(days=1)}, then pregame_predictions for "
-          f"{DAILY_DAY}, each in its own process as a run launcher starts them")
-    daily_dir = copy_before(graph_dir, "daily", DAILY_DAY)
-    results = run_child([sys.executable, __file__, "execute", "results", (DAILY_DAY - dt.timedelta(days=1)).isoformat()],
-                        child_env(daily_dir), daily_dir / "results.log")
-    pregame = run_child([sys.executable, __file__, "execute", "pregame_predictions", DAILY_DAY.isoformat()],
-                        child_env(daily_dir), daily_dir / "pregame.log")
-    daily_s = results.wall_s + pregame.wall_s
-    in_runs = sum(results.run_seconds()) + sum(pregame.run_seconds())
-    print(f"  wall {results.wall_s:.1f} s + {pregame.wall_s:.1f} s = {daily_s:.1f} s "
-          f"({in_runs:.1f} s inside the two runs, the rest is process start and code loading)")
+    daily = [daily_increment("SQLite", graph.folder, "daily")]
+    with running_postgres() as server:
+        daily.append(daily_increment("Postgres", graph.folder, "daily-postgres", postgres_database(server, "daily")))
 
     month_days = [MONTH[0] + dt.timedelta(days=n) for n in range((MONTH[1] - MONTH[0]).days + 1)]
     print(f"\n(d) {MONTH[0]:%B %Y}: the whole graph as {len(month_days)} one-partition runs vs one range run, "
           "on the history before it")
-    runs_dir = copy_before(graph_dir, "month-runs", MONTH[0])
+    runs_dir = copy_before(graph.folder, "month-runs", MONTH[0])
     per_partition = run_child([sys.executable, __file__, "execute", "nba_graph", *(d.isoformat() for d in month_days)],
                               child_env(runs_dir), runs_dir / "output.log", echo_all=False)
-    range_dir = copy_before(graph_dir, "month-range", MONTH[0])
+    range_dir = copy_before(graph.folder, "month-range", MONTH[0])
     month_range = run_child([NBA_ASSETS, "backfill", "--start", MONTH[0].isoformat(), "--end", MONTH[1].isoformat()],
                             child_env(range_dir), range_dir / "output.log", echo_all=False)
     runs = per_partition.run_seconds()
@@ -266,16 +419,47 @@ def bench() -> int:
     print(f"  one range run of the month: wall {month_range.wall_s:.1f} s "
           f"(the one-partition runs take {per_partition.wall_s / month_range.wall_s:.1f}x as long)")
 
-    ratio = graph.wall_s / bare.wall_s
-    print("\ntargets (one run on a shared machine: repeat before trusting a near miss)")
-    target_line("full backfill", graph.wall_s, FULL_BACKFILL_TARGET_S, " s")
-    target_line("overhead ratio (a)/(b)", ratio, OVERHEAD_RATIO_TARGET, "x")
-    target_line("daily increment", daily_s, DAILY_INCREMENT_TARGET_S, " s")
-    target_line("peak memory of (a)", graph.peak_rss_mb, PEAK_RSS_TARGET_MB, " MB")
-    print(f"\nbench: full_backfill_s={graph.wall_s:.1f} bare_compute_s={bare.wall_s:.1f} overhead_ratio={ratio:.2f} "
-          f"daily_increment_s={daily_s:.1f} peak_rss_mb={graph.peak_rss_mb:.0f} per_partition_month_s={per_partition.wall_s:.1f} "
-          + " ".join(f"mae_{system}_{season}={mae}" for season, row in accuracy.items()
-                     for system, mae in row.items() if system != "baseline"))
+    bench_maes = accuracy(graph.folder / "warehouse.duckdb")
+    real_maes = None
+    if (REAL_DATA / "nbac_schedule.parquet").exists():
+        real_end = last_day(REAL_DATA, "regular_season_end")
+        print(f"\n(e) the real dev seasons ({REAL_DATA}): the whole graph, {FIRST_GAME_DAY} .. {real_end}, for the accuracy")
+        real_dir = fresh(BENCH_DIR / "real")
+        real = run_child([NBA_ASSETS, "backfill", "--start", FIRST_GAME_DAY, "--end", real_end.isoformat()],
+                         child_env(real_dir, REAL_DATA), real_dir / "output.log", echo_all=False)
+        real_maes = accuracy(real_dir / "warehouse.duckdb")
+        print(f"  wall {real.wall_s:.1f} s; {accuracy_text(real_maes)}")
+    else:
+        print(f"\n(e) the real dev seasons: not found at {REAL_DATA}, their accuracy is not measured")
+
+    targets = Targets()
+    for each in graphs:
+        targets.add(f"whole graph, {each.instance} instance", each.child.wall_s, FULL_BACKFILL_TARGET_S, " s",
+                    FULL_BACKFILL_AIM_S, note=f"; {accuracy_text(bench_maes)}" if each is graph else "")
+    for each in graphs:
+        targets.add(f"Dagster's share (a)/(b), {each.instance}", each.child.wall_s / bare.wall_s, OVERHEAD_RATIO_TARGET, "x",
+                    OVERHEAD_RATIO_AIM, digits=2)
+    for instance, seconds in daily:
+        targets.add(f"daily increment (c), {instance}", seconds, DAILY_INCREMENT_TARGET_S, " s")
+    for each in graphs:
+        targets.add(f"peak memory of (a), {each.instance}", each.child.peak_rss_mb, PEAK_RSS_TARGET_MB, " MB", digits=0)
+    targets.accuracy("bench league", bench_maes)
+    targets.accuracy("real dev seasons", real_maes)
+    targets.print()
+
+    def mae(maes, system):
+        return f"{maes[system][0]:.3f}" if maes and system in maes else "-"
+
+    print(f"\nbench: full_backfill_s={graph.child.wall_s:.1f} full_backfill_postgres_s={graph_pg.child.wall_s:.1f} "
+          f"bare_compute_s={bare.wall_s:.1f} overhead_ratio={graph.child.wall_s / bare.wall_s:.2f} "
+          f"overhead_ratio_postgres={graph_pg.child.wall_s / bare.wall_s:.2f} daily_increment_s={daily[0][1]:.1f} "
+          f"daily_increment_postgres_s={daily[1][1]:.1f} "
+          f"peak_rss_mb={graph.child.peak_rss_mb:.0f} per_partition_month_s={per_partition.wall_s:.1f} "
+          + " ".join(f"mae_{system}={mae(bench_maes, system)} real_mae_{system}={mae(real_maes, system)}"
+                     for system in ACCURACY_SYSTEMS)
+          + " " + " ".join(f"mae_{system}_{season}={value}" for season, row in season_maes.items()
+                           for system, value in row.items() if system != "baseline")
+          + f" targets_met={targets.met}/{len(targets.lines)}")
     return 0
 
 
