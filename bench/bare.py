@@ -35,17 +35,17 @@ from nba_assets.phase3.tables import (
     UPCOMING_TEAM_GAME_CONTEXT,
 )
 from nba_assets.phase4.assets import PLAYER_TARGET, TEAM_TARGET
-from nba_assets.windows import team_game_lineage
-from nba_assets.phase4.composite_factors import player_composite_factors
+from nba_assets.phase4.common import LINEAGE_HISTORY
+from nba_assets.phase4.composite_factors import USAGE_PLAYER_HISTORY, player_composite_factors
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE, ml_feature_store
-from nba_assets.phase4.player_cache import player_daily_cache
+from nba_assets.phase4.player_cache import CACHE_PLAYER_HISTORY, CACHE_SHOT_ZONES, CACHE_TEAM_HISTORY, player_daily_cache
 from nba_assets.phase4.tables import (
     PLAYER_COMPOSITE_FACTORS,
     PLAYER_DAILY_CACHE,
     PLAYER_SHOT_ZONE_ANALYSIS,
     TEAM_DEFENSE_ZONE_ANALYSIS,
 )
-from nba_assets.phase4.zones import player_shot_zone_analysis, team_defense_zone_analysis
+from nba_assets.phase4.zones import DEFENSE_HISTORY, ZONE_PLAYER_HISTORY, player_shot_zone_analysis, team_defense_zone_analysis
 from nba_assets.predictions import grading
 from nba_assets.predictions.assets import FEATURES_AND_LOOKBACK, MODELS_IN_FORCE
 from nba_assets.predictions.model import train_models, training_cutoffs, training_rows, training_window_start
@@ -64,7 +64,7 @@ from nba_assets.raw.reads import RawReads
 from nba_assets.raw.sources import FileRawSource
 from nba_assets.storage.schema import TableSchema
 from nba_assets.storage.warehouse import window_select
-from nba_assets.windows import GameHistory
+from nba_assets.windows import GameHistory, team_game_lineage
 
 ALL_TIME = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
 ONE_DAY = dt.timedelta(days=1)
@@ -121,11 +121,11 @@ class SeasonRun:
     def read_raw(self, table: str, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
         return self.raw.read(table, start or self.start, end or self.end)
 
-    def same_day(self, table: TableSchema) -> pd.DataFrame:
-        return self.wh.read(table, self.start, self.end)
+    def same_day(self, table: TableSchema, columns: list[str] | None = None) -> pd.DataFrame:
+        return self.wh.read(table, self.start, self.end, columns)
 
-    def history(self, table: TableSchema, mapping=HISTORY) -> pd.DataFrame:
-        return self.wh.read(table, *mapped(mapping, self.start, self.end))
+    def history(self, table: TableSchema, mapping=HISTORY, columns: list[str] | None = None) -> pd.DataFrame:
+        return self.wh.read(table, *mapped(mapping, self.start, self.end), columns)
 
     def calendar(self) -> pd.DataFrame:
         return self.wh.read(SEASON_CALENDAR)
@@ -163,45 +163,46 @@ class SeasonRun:
         return team_game_lineage(self.read_raw("nbac_schedule", self.start - dt.timedelta(days=HISTORY_DAYS)), *histories)
 
     def upcoming_team_game_context(self) -> pd.DataFrame:
-        teams = self.history(TEAM_OFFENSE_GAME_SUMMARY)
+        teams = self.history(TEAM_OFFENSE_GAME_SUMMARY, columns=upcoming.TEAM_CONTEXT_HISTORY)
         return upcoming.upcoming_team_game_context(
             self.read_raw("nbac_schedule"), self.calendar(), teams,
             self.pregame_rosters(), self.read_raw("odds_api_game_lines"), self.read_raw("nbac_injury_report"),
             self.raw.has_table("nbac_injury_report"), None, reconstruction_lead(), *self.lineage(teams))
 
     def upcoming_player_game_context(self) -> pd.DataFrame:
-        players, teams, defense = (self.history(PLAYER_GAME_SUMMARY), self.history(TEAM_OFFENSE_GAME_SUMMARY),
-                                   self.history(TEAM_DEFENSE_GAME_SUMMARY))
+        players = self.history(PLAYER_GAME_SUMMARY, columns=upcoming.PLAYER_CONTEXT_PLAYER_HISTORY)
+        teams = self.history(TEAM_OFFENSE_GAME_SUMMARY, columns=upcoming.PLAYER_CONTEXT_TEAM_HISTORY)
+        defense = self.history(TEAM_DEFENSE_GAME_SUMMARY, columns=upcoming.PLAYER_CONTEXT_DEFENSE_HISTORY)
         return upcoming.upcoming_player_game_context(
             self.read_raw("nbac_schedule"), self.calendar(), players, teams, defense,
-            self.same_day(UPCOMING_TEAM_GAME_CONTEXT), self.pregame_rosters(),
+            self.same_day(UPCOMING_TEAM_GAME_CONTEXT, upcoming.PLAYER_CONTEXT_TEAM_CONTEXT), self.pregame_rosters(),
             self.read_raw("odds_api_player_points_props"), self.read_raw("nbac_injury_report"),
             self.raw.has_table("nbac_injury_report"), None, reconstruction_lead(), *self.lineage(players, teams, defense))
 
     def team_defense_zone_analysis(self) -> pd.DataFrame:
-        defense = self.history(TEAM_DEFENSE_GAME_SUMMARY)
+        defense = self.history(TEAM_DEFENSE_GAME_SUMMARY, columns=DEFENSE_HISTORY)
         scheduled, present = self.lineage(defense)
-        return team_defense_zone_analysis(self.same_day(UPCOMING_TEAM_GAME_CONTEXT)[TEAM_TARGET], self.calendar(), defense,
+        return team_defense_zone_analysis(self.same_day(UPCOMING_TEAM_GAME_CONTEXT, TEAM_TARGET), self.calendar(), defense,
                                           scheduled, present)
 
     def player_shot_zone_analysis(self) -> pd.DataFrame:
-        players = self.history(PLAYER_GAME_SUMMARY)
-        scheduled, present = self.lineage(self.history(TEAM_OFFENSE_GAME_SUMMARY), players)
-        return player_shot_zone_analysis(self.same_day(UPCOMING_PLAYER_GAME_CONTEXT)[PLAYER_TARGET], self.calendar(),
+        players = self.history(PLAYER_GAME_SUMMARY, columns=ZONE_PLAYER_HISTORY)
+        scheduled, present = self.lineage(self.history(TEAM_OFFENSE_GAME_SUMMARY, columns=LINEAGE_HISTORY), players)
+        return player_shot_zone_analysis(self.same_day(UPCOMING_PLAYER_GAME_CONTEXT, PLAYER_TARGET), self.calendar(),
                                          players, scheduled, present)
 
     def player_daily_cache(self) -> pd.DataFrame:
-        teams = self.history(TEAM_OFFENSE_GAME_SUMMARY)
-        scheduled, present = self.lineage(teams, self.history(PLAYER_GAME_SUMMARY))
-        return player_daily_cache(self.same_day(UPCOMING_PLAYER_GAME_CONTEXT)[PLAYER_TARGET], self.calendar(),
-                                  self.history(PLAYER_GAME_SUMMARY), teams, self.same_day(PLAYER_SHOT_ZONE_ANALYSIS),
-                                  scheduled, present)
+        teams = self.history(TEAM_OFFENSE_GAME_SUMMARY, columns=CACHE_TEAM_HISTORY)
+        players = self.history(PLAYER_GAME_SUMMARY, columns=CACHE_PLAYER_HISTORY)
+        scheduled, present = self.lineage(teams, players)
+        return player_daily_cache(self.same_day(UPCOMING_PLAYER_GAME_CONTEXT, PLAYER_TARGET), self.calendar(), players, teams,
+                                  self.same_day(PLAYER_SHOT_ZONE_ANALYSIS, CACHE_SHOT_ZONES), scheduled, present)
 
     def player_composite_factors(self) -> pd.DataFrame:
         return player_composite_factors(
             self.same_day(UPCOMING_PLAYER_GAME_CONTEXT), self.same_day(UPCOMING_TEAM_GAME_CONTEXT),
             self.same_day(PLAYER_SHOT_ZONE_ANALYSIS), self.same_day(TEAM_DEFENSE_ZONE_ANALYSIS),
-            self.history(PLAYER_GAME_SUMMARY), self.calendar())
+            self.history(PLAYER_GAME_SUMMARY, columns=USAGE_PLAYER_HISTORY), self.calendar())
 
     def ml_feature_store(self) -> pd.DataFrame:
         return ml_feature_store(

@@ -75,14 +75,25 @@ def window_dates(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
     return window.start.date(), window.end.date()
 
 
-def same_day(table: TableSchema) -> dg.AssetIn:
-    """The upstream table's rows of the same days."""
-    return dg.AssetIn(key=table.asset_key)
+def same_day(table: TableSchema, columns: Sequence[str] | None = None) -> dg.AssetIn:
+    """The upstream table's rows of the same days (only `columns`, when given)."""
+    return dg.AssetIn(key=table.asset_key, metadata=selected_columns(table, columns))
 
 
-def history(table: TableSchema, days: int = HISTORY_DAYS) -> dg.AssetIn:
-    """The upstream table's rows of the `days` days before each day (never the day itself)."""
-    return dg.AssetIn(key=table.asset_key, partition_mapping=history_window(days))
+def history(table: TableSchema, days: int = HISTORY_DAYS, columns: Sequence[str] | None = None) -> dg.AssetIn:
+    """The upstream table's rows of the `days` days before each day (never the day itself), only `columns` when
+    given: a step reads the year of history it needs, not every column of it."""
+    return dg.AssetIn(key=table.asset_key, partition_mapping=history_window(days), metadata=selected_columns(table, columns))
+
+
+def selected_columns(table: TableSchema, columns: Sequence[str] | None) -> dict | None:
+    """Input metadata naming the columns to load (the IO managers select only those), in declared order."""
+    if columns is None:
+        return None
+    unknown = sorted(set(columns) - set(table.column_names))
+    if unknown:
+        raise ValueError(f"{table.qualified_name} has no columns {unknown}")
+    return {"columns": [c for c in table.column_names if c in set(columns)]}
 
 
 def rows_per_day(frame: pd.DataFrame, date_column: str) -> dict[pd.Timestamp, int]:

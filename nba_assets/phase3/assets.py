@@ -127,7 +127,8 @@ def season_schedule(reads: RawReads) -> pd.DataFrame:
 @table_asset(
     UPCOMING_TEAM_GAME_CONTEXT,
     group=GROUP,
-    ins={"season_calendar": dg.AssetIn(key=SEASON_CALENDAR.asset_key), "team_history": history(TEAM_OFFENSE_GAME_SUMMARY)},
+    ins={"season_calendar": dg.AssetIn(key=SEASON_CALENDAR.asset_key),
+         "team_history": history(TEAM_OFFENSE_GAME_SUMMARY, columns=upcoming.TEAM_CONTEXT_HISTORY)},
     deps=[raw_key(t) for t in ("nbac_schedule", "espn_team_rosters", "odds_api_game_lines", "nbac_injury_report")],
 )
 def upcoming_team_game_context(context: dg.AssetExecutionContext, raw: RawSourceResource, warehouse: Warehouse,
@@ -157,10 +158,10 @@ def upcoming_team_game_context(context: dg.AssetExecutionContext, raw: RawSource
     group=GROUP,
     ins={
         "season_calendar": dg.AssetIn(key=SEASON_CALENDAR.asset_key),
-        "player_history": history(PLAYER_GAME_SUMMARY),
-        "team_history": history(TEAM_OFFENSE_GAME_SUMMARY),
-        "defense_history": history(TEAM_DEFENSE_GAME_SUMMARY),
-        "team_context": same_day(UPCOMING_TEAM_GAME_CONTEXT),
+        "player_history": history(PLAYER_GAME_SUMMARY, columns=upcoming.PLAYER_CONTEXT_PLAYER_HISTORY),
+        "team_history": history(TEAM_OFFENSE_GAME_SUMMARY, columns=upcoming.PLAYER_CONTEXT_TEAM_HISTORY),
+        "defense_history": history(TEAM_DEFENSE_GAME_SUMMARY, columns=upcoming.PLAYER_CONTEXT_DEFENSE_HISTORY),
+        "team_context": same_day(UPCOMING_TEAM_GAME_CONTEXT, columns=upcoming.PLAYER_CONTEXT_TEAM_CONTEXT),
     },
     deps=[raw_key(t) for t in ("nbac_schedule", "espn_team_rosters", "odds_api_player_points_props", "nbac_injury_report")],
 )

@@ -22,6 +22,15 @@ OUT_STATUSES = ("out", "doubtful")
 ROSTER_SNAPSHOTS, RECENT_APPEARANCES = "espn_team_rosters", "recent_appearances"
 FALLBACK_ROSTER_TEAM_GAMES = 10
 
+# The columns of each history these functions read (their assets load only those of a year of history)
+TEAM_CONTEXT_HISTORY = ["game_date", "team_abbr", "opponent_team_abbr", "season_year", "home_game", "win_flag",
+                        "margin_of_victory"]
+PLAYER_CONTEXT_PLAYER_HISTORY = ["game_date", "player_lookup", "player_full_name", "team_abbr", "is_active",
+                                 "minutes_played", "usage_rate", "points"]
+PLAYER_CONTEXT_TEAM_HISTORY = ["game_date", "team_abbr", "pace", "offensive_rating"]
+PLAYER_CONTEXT_DEFENSE_HISTORY = ["game_date", "defending_team_abbr", "defensive_rating"]
+PLAYER_CONTEXT_TEAM_CONTEXT = ["game_id", "team_abbr", "game_spread", "game_total"]
+
 
 def pregame_injury_report(report: pd.DataFrame, cutoffs: pd.DataFrame) -> pd.DataFrame:
     """Each game's latest report issued before its information cut-off (cutoffs: game_id, known_before); a report

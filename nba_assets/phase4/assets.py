@@ -17,16 +17,17 @@ from nba_assets.phase3.tables import (
     UPCOMING_PLAYER_GAME_CONTEXT,
     UPCOMING_TEAM_GAME_CONTEXT,
 )
-from nba_assets.phase4.composite_factors import player_composite_factors
+from nba_assets.phase4.common import LINEAGE_HISTORY
+from nba_assets.phase4.composite_factors import USAGE_PLAYER_HISTORY, player_composite_factors
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE, ml_feature_store
-from nba_assets.phase4.player_cache import player_daily_cache
+from nba_assets.phase4.player_cache import CACHE_PLAYER_HISTORY, CACHE_SHOT_ZONES, CACHE_TEAM_HISTORY, player_daily_cache
 from nba_assets.phase4.tables import (
     PLAYER_COMPOSITE_FACTORS,
     PLAYER_DAILY_CACHE,
     PLAYER_SHOT_ZONE_ANALYSIS,
     TEAM_DEFENSE_ZONE_ANALYSIS,
 )
-from nba_assets.phase4.zones import player_shot_zone_analysis, team_defense_zone_analysis
+from nba_assets.phase4.zones import DEFENSE_HISTORY, ZONE_PLAYER_HISTORY, player_shot_zone_analysis, team_defense_zone_analysis
 from nba_assets.raw.reads import RawReads
 from nba_assets.raw.resource import RawSourceResource, raw_key
 from nba_assets.storage.warehouse import Warehouse
@@ -55,8 +56,8 @@ def _season_schedule(context: dg.AssetExecutionContext, raw: RawSourceResource) 
 @table_asset(
     TEAM_DEFENSE_ZONE_ANALYSIS,
     group=GROUP,
-    ins={"season_calendar": CALENDAR_INPUT, "defense_history": history(TEAM_DEFENSE_GAME_SUMMARY),
-         "team_context": same_day(UPCOMING_TEAM_GAME_CONTEXT)},
+    ins={"season_calendar": CALENDAR_INPUT, "defense_history": history(TEAM_DEFENSE_GAME_SUMMARY, columns=DEFENSE_HISTORY),
+         "team_context": same_day(UPCOMING_TEAM_GAME_CONTEXT, columns=TEAM_TARGET)},
     deps=[raw_key("nbac_schedule")],
 )
 def team_defense_zone_analysis_asset(context: dg.AssetExecutionContext, raw: RawSourceResource, warehouse: Warehouse,
@@ -73,8 +74,9 @@ def team_defense_zone_analysis_asset(context: dg.AssetExecutionContext, raw: Raw
 @table_asset(
     PLAYER_SHOT_ZONE_ANALYSIS,
     group=GROUP,
-    ins={"season_calendar": CALENDAR_INPUT, "player_history": history(PLAYER_GAME_SUMMARY),
-         "team_history": history(TEAM_OFFENSE_GAME_SUMMARY), "player_context": same_day(UPCOMING_PLAYER_GAME_CONTEXT)},
+    ins={"season_calendar": CALENDAR_INPUT, "player_history": history(PLAYER_GAME_SUMMARY, columns=ZONE_PLAYER_HISTORY),
+         "team_history": history(TEAM_OFFENSE_GAME_SUMMARY, columns=LINEAGE_HISTORY),
+         "player_context": same_day(UPCOMING_PLAYER_GAME_CONTEXT, columns=PLAYER_TARGET)},
     deps=[raw_key("nbac_schedule")],
 )
 def player_shot_zone_analysis_asset(context: dg.AssetExecutionContext, raw: RawSourceResource, warehouse: Warehouse,
@@ -91,9 +93,10 @@ def player_shot_zone_analysis_asset(context: dg.AssetExecutionContext, raw: RawS
 @table_asset(
     PLAYER_DAILY_CACHE,
     group=GROUP,
-    ins={"season_calendar": CALENDAR_INPUT, "player_history": history(PLAYER_GAME_SUMMARY),
-         "team_history": history(TEAM_OFFENSE_GAME_SUMMARY), "player_context": same_day(UPCOMING_PLAYER_GAME_CONTEXT),
-         "shot_zones": same_day(PLAYER_SHOT_ZONE_ANALYSIS)},
+    ins={"season_calendar": CALENDAR_INPUT, "player_history": history(PLAYER_GAME_SUMMARY, columns=CACHE_PLAYER_HISTORY),
+         "team_history": history(TEAM_OFFENSE_GAME_SUMMARY, columns=CACHE_TEAM_HISTORY),
+         "player_context": same_day(UPCOMING_PLAYER_GAME_CONTEXT, columns=PLAYER_TARGET),
+         "shot_zones": same_day(PLAYER_SHOT_ZONE_ANALYSIS, columns=CACHE_SHOT_ZONES)},
     deps=[raw_key("nbac_schedule")],
 )
 def player_daily_cache_asset(context: dg.AssetExecutionContext, raw: RawSourceResource, warehouse: Warehouse,
@@ -111,7 +114,7 @@ def player_daily_cache_asset(context: dg.AssetExecutionContext, raw: RawSourceRe
 @table_asset(
     PLAYER_COMPOSITE_FACTORS,
     group=GROUP,
-    ins={"season_calendar": CALENDAR_INPUT, "player_history": history(PLAYER_GAME_SUMMARY),
+    ins={"season_calendar": CALENDAR_INPUT, "player_history": history(PLAYER_GAME_SUMMARY, columns=USAGE_PLAYER_HISTORY),
          "player_context": same_day(UPCOMING_PLAYER_GAME_CONTEXT), "team_context": same_day(UPCOMING_TEAM_GAME_CONTEXT),
          "shot_zones": same_day(PLAYER_SHOT_ZONE_ANALYSIS), "defense_zones": same_day(TEAM_DEFENSE_ZONE_ANALYSIS)},
 )

@@ -9,6 +9,7 @@ import pandas as pd
 from nba_assets.calendar import with_season_start
 
 EARLY_SEASON_DAYS = 22  # days 0-21: the reference's reduced minimum samples
+LINEAGE_HISTORY = ["game_date", "team_abbr"]  # of team_offense_game_summary: which team games the data has
 
 
 def season_targets(targets: pd.DataFrame, calendar: pd.DataFrame, date_column: str) -> pd.DataFrame:

@@ -24,6 +24,9 @@ from nba_assets.phase4.tables import PLAYER_COMPOSITE_FACTORS
 
 USAGE_PROJECTION_MIN_GAMES = 3
 
+# the columns of player_game_summary's history that projected_usage reads (the asset loads only those)
+USAGE_PLAYER_HISTORY = ["game_date", "game_id", "player_lookup", "team_abbr", "is_active", "usage_rate"]
+
 
 # Minutes over the 6 days before the game, on the scale real players carry (real 2021-23 player-games:
 # median 54, 90th percentile 98, 99th 118, maximum 178). The reference's "more than 240 minutes" needed seven

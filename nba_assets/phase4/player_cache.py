@@ -24,6 +24,12 @@ FORM_MAX_GAMES = 40
 FORM_HALF_LIVES = (4, 10)
 MISSED_CAP = 20
 
+# the columns of each input these functions read (their assets load only those of a year of history)
+CACHE_PLAYER_HISTORY = ["game_date", "player_lookup", "team_abbr", "opponent_team_abbr", "is_active", "points", "minutes_played",
+                        "usage_rate", "fg_attempts", "ft_attempts", "ft_makes", "points_line", "over_under_result", "margin"]
+CACHE_TEAM_HISTORY = ["game_date", "team_abbr", "pace", "offensive_rating", "margin_of_victory"]
+CACHE_SHOT_ZONES = ["analysis_date", "player_lookup", "primary_scoring_zone", "paint_rate_last_10", "three_pt_rate_last_10"]
+
 
 def recent_trend(newest_two: pd.Series, older_three: pd.Series) -> np.ndarray:
     """Reference rule on the last 5 games: d = mean(2 newest) − mean(3 older); ≥ 5 → 2, ≥ 2 → 1, ≤ −5 → −2,

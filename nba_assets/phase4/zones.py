@@ -20,6 +20,12 @@ LEAGUE_WINDOW_DAYS = 30
 LEAGUE_MIN_TEAM_GAMES = 5
 LEAGUE_MIN_TEAMS = 10
 
+# the columns of each history these functions read (their assets load only those of a year of history)
+DEFENSE_HISTORY = ["game_date", "defending_team_abbr", *(f"opp_{zone}_{kind}" for zone in ZONES for kind in ("attempts", "makes")),
+                   "defensive_rating", "opponent_pace", "points_allowed", "points_in_paint_allowed"]
+ZONE_PLAYER_HISTORY = ["game_date", "player_lookup", "team_abbr", "is_active", "has_complete_shot_zones", "paint_attempts",
+                       "paint_makes", "mid_range_attempts", "mid_range_makes", "three_attempts_pbp", "three_makes_pbp"]
+
 
 def _defense_history(defense: pd.DataFrame) -> pd.DataFrame:
     """TDGS rows keyed by team_abbr. Paint and mid-range need play-by-play (NULL without it); threes come

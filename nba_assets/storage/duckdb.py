@@ -106,14 +106,16 @@ class DeclaredSchemaPandasTypeHandler(DuckDBPandasTypeHandler):
         context.add_output_metadata({"dagster/row_count" if not context.has_partition_key else "rows_written": len(frame)})
 
     def load_input(self, context: dg.InputContext, table_slice: TableSlice, connection) -> pd.DataFrame:
+        """The window's rows, of the columns the input names in its metadata (all when it names none)."""
         table = registered(table_slice.schema, table_slice.table)
+        columns = list(table_slice.columns) if table_slice.columns else None
         if connection is None or (table_slice.partition_dimensions and len(context.asset_partition_keys) == 0):
-            return table.empty()
+            return table.empty()[columns or table.column_names]
         try:
             frame = connection.execute(DuckDbClient.get_select_statement(table_slice)).fetchdf()
         except duckdb.CatalogException:
-            return table.empty()
-        return table.conform(frame)
+            return table.empty()[columns or table.column_names]
+        return table.conform(frame, columns)
 
 
 def slice_window(table_slice: TableSlice) -> tuple:
