@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class RawSourceResource(dg.ConfigurableResource):
     bigquery_location: str | None = None
     bigquery_api_endpoint: str | None = None
     _source: RawSource | None = PrivateAttr(default=None)
+    _latest_reads: dict | None = PrivateAttr(default=None)
 
     @classmethod
     def from_environment(cls) -> "RawSourceResource":
@@ -69,9 +71,23 @@ class RawSourceResource(dg.ConfigurableResource):
                 raise RawSourceNotConfigured()
         return self._source
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._latest_reads = {}
+
     def read_checked(self, table: str, start: dt.date, end: dt.date) -> CheckedRows:
-        """The rows that passed the contract and the problems of those kept out (nba_assets.raw.reads)."""
-        return self.source().read_checked(table, start, end)
+        """The rows that passed the contract and the problems of those kept out (nba_assets.raw.reads).
+
+        While the resource is initialized for a run (or a sensor tick), the latest read of each table is kept and
+        given again, its rows copied, to the next step asking for the same days: a run's steps read the same window
+        of the box scores, props and schedule several times, and so all see the same raw rows. Nothing is kept
+        across runs or ticks, nor by a resource used outside execution (the CLI)."""
+        if self._latest_reads is None:
+            return self.source().read_checked(table, start, end)
+        window, checked = self._latest_reads.get(table, (None, None))
+        if window != (start, end):
+            checked = self.source().read_checked(table, start, end)
+            self._latest_reads[table] = ((start, end), checked)
+        return dataclasses.replace(checked, rows=checked.rows.copy())
 
     def read(self, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
         """The rows that passed the contract, for readers that cannot quarantine a day (see passed_rows)."""
