@@ -99,10 +99,10 @@ def team_offense_game_summary(
     if teams.empty:
         return TEAM_OFFENSE_GAME_SUMMARY.empty()
     active = box_scores[box_scores["player_status"] == "active"]
-    from_players = active.groupby(["game_id", "team_abbr"]).agg(
+    from_players = active.assign(with_minutes=active["minutes"] > 0).groupby(["game_id", "team_abbr"]).agg(
         **{out: (src, "sum") for src, out in BOX_COLUMNS.items()},
         team_minutes=("minutes", "sum"),
-        players_with_minutes=("minutes", lambda m: int((m > 0).sum())),
+        players_with_minutes=("with_minutes", "sum"),
     ).reset_index()
     from_players["team_stats_source"] = "player_rows"
     official = team_boxscore.rename(columns=TEAM_BOX_COLUMNS).rename(columns={"minutes": "team_minutes"})
@@ -142,7 +142,7 @@ def _team_zones(shots: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
     else:
         zones = f.zone_counts(shots, ["game_id", "team_abbr"]).rename(columns=names)
         zones = keyed.merge(zones[["game_id", "team_abbr", *names.values()]], on=["game_id", "team_abbr"], how="left")
-    games_with_shots = set(shots["game_id"])
+    games_with_shots = shots["game_id"].unique()  # set() of a string column iterates it in Python
     zones["shot_zones_available"] = zones["game_id"].isin(games_with_shots)
     for column in names.values():
         zones[column] = zones[column].where(zones["shot_zones_available"], pd.NA)
@@ -205,7 +205,7 @@ def player_game_summary(
     out["ts_pct"] = f.true_shooting(out["points"], out["fg_attempts"], out["ft_attempts"])
     out["efg_pct"] = f.effective_fg(out["fg_makes"], out["three_pt_makes"], out["fg_attempts"])
     out = out.merge(_player_zones(shots), on=["game_id", "player_lookup"], how="left")
-    out["has_shot_zones"] = out["game_id"].isin(set(shots["game_id"]))
+    out["has_shot_zones"] = out["game_id"].isin(shots["game_id"].unique())
     zone_cols = ["paint_attempts", "paint_makes", "mid_range_attempts", "mid_range_makes", "three_attempts_pbp",
                  "three_makes_pbp", "unclassified_attempts_pbp"]
     for column in zone_cols:

@@ -101,7 +101,7 @@ def upcoming_team_game_context(
     targets["lines_bookmaker_count"] = pd.to_numeric(targets["lines_bookmaker_count"]).fillna(0)
 
     report = pregame_injury_report(injury_report, cutoffs)
-    reported_games = set(report["game_id"])
+    reported_games = report["game_id"].unique()
     counts = report.assign(
         out=report["injury_status"].eq("out"), questionable=report["injury_status"].isin(["questionable", "doubtful"])
     ).groupby(["game_id", "team"])[["out", "questionable"]].sum().reset_index()
@@ -242,7 +242,7 @@ def upcoming_player_game_context(
     targets = targets.merge(
         report.rename(columns={"team": "team_abbr", "reason": "injury_reason"}), on=["game_id", "team_abbr", "player_lookup"], how="left"
     )
-    targets["injury_report_available"] = targets["game_id"].isin(set(report["game_id"])) if injury_report_exists else False
+    targets["injury_report_available"] = targets["game_id"].isin(report["game_id"].unique()) if injury_report_exists else False
     targets["injury_status"] = targets["injury_status"].where(
         targets["injury_status"].notna() | ~targets["injury_report_available"], "available")
 

@@ -21,6 +21,7 @@ import pandas as pd
 from nba_assets.calendar import with_season_start
 from nba_assets.phase3.upcoming import OUT_STATUSES
 from nba_assets.phase4.tables import PLAYER_COMPOSITE_FACTORS
+from nba_assets.windows import GameHistory
 
 USAGE_PROJECTION_MIN_GAMES = 3
 
@@ -69,36 +70,58 @@ def shot_zone_mismatch(zones: pd.DataFrame, defense: pd.DataFrame) -> np.ndarray
 
 def projected_usage(targets: pd.DataFrame, context: pd.DataFrame, players: pd.DataFrame) -> pd.DataFrame:
     """Mean usage of each player this season (before the day) in games where all of today's out/doubtful
-    teammates did not play. Players with no teammate out project their own recent usage (no spike)."""
+    teammates did not play. Players with no teammate out project their own recent usage (no spike).
+
+    Vectorized over every target at once: each target's own games come from window bounds (the player's games
+    for the team since the season start), and "an out teammate played that game" is one sorted lookup of
+    packed (teammate, game) codes, so the cost grows with the games looked at, not with their cross products."""
+    keys = ["game_date", "team_abbr", "player_lookup"]
     out_now = context[context["injury_status"].isin(OUT_STATUSES)][["game_date", "team_abbr", "player_lookup"]]
-    pairs = targets[["game_date", "team_abbr", "player_lookup", "season_start"]].merge(
-        out_now.rename(columns={"player_lookup": "teammate"}), on=["game_date", "team_abbr"])
+    pairs = targets[keys].merge(out_now.rename(columns={"player_lookup": "teammate"}), on=["game_date", "team_abbr"])
     pairs = pairs[pairs["teammate"] != pairs["player_lookup"]]
     result = pd.DataFrame(index=targets.index, data={"projected_usage_rate": np.nan, "usage_projection_games": np.nan})
     if pairs.empty:
         return result
+    has_out = targets.set_index(keys).index.isin(pairs.set_index(keys).index)
     played = players[players["is_active"].astype(bool)][["player_lookup", "game_id", "game_date", "team_abbr", "usage_rate"]]
-    wanted = pairs.groupby(["game_date", "team_abbr", "player_lookup"]).agg(
-        season_start=("season_start", "first"), out_count=("teammate", "size")).reset_index()
-    own = wanted.merge(played, on=["player_lookup", "team_abbr"], suffixes=("", "_past"))
-    own = own[(own["game_date_past"] < own["game_date"]) & (own["game_date_past"] >= own["season_start"])]
-    with_teammates = pairs[["game_date", "team_abbr", "player_lookup", "teammate"]].merge(
-        played[["player_lookup", "game_id"]].rename(columns={"player_lookup": "teammate"}), on="teammate")
-    present = with_teammates.groupby(["game_date", "player_lookup", "game_id"]).size().rename("teammates_present")
-    own = own.merge(present.reset_index(), on=["game_date", "player_lookup", "game_id"], how="left")
-    without = own[own["teammates_present"].isna()]
+    wanted = targets[has_out].reset_index(drop=True)
+    history = GameHistory.build(played, ["player_lookup", "team_abbr"])
+    start, end = history.bounds(wanted, as_of="game_date", floor="season_start")
+    lengths = end - start
+    row = np.repeat(np.arange(len(wanted)), lengths)  # (wanted row, own past game) pairs
+    position = np.repeat(start - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    game_ids = history.frame["game_id"].to_numpy()[position]
+    usage = history.frame["usage_rate"].to_numpy(dtype="float64", na_value=np.nan)[position]
+
+    # the out teammates of each wanted row (by day and player, as "today" is one game per player)
+    players_index = pd.Index(pd.unique(np.concatenate([played["player_lookup"].to_numpy(), pairs["teammate"].to_numpy()])))
+    game_index = pd.Index(pd.unique(played["game_id"].to_numpy()))
+    appeared = np.unique(players_index.get_indexer(played["player_lookup"]).astype(np.int64) * len(game_index)
+                         + game_index.get_indexer(played["game_id"]))
+    wanted_day = wanted[["game_date", "player_lookup"]].assign(row=np.arange(len(wanted)))
+    outs = wanted_day.merge(pairs[["game_date", "player_lookup", "teammate"]].drop_duplicates(), on=["game_date", "player_lookup"])
+    out_rows, out_codes = outs["row"].to_numpy(), players_index.get_indexer(outs["teammate"]).astype(np.int64)
+    order = np.argsort(out_rows, kind="stable")
+    out_rows, out_codes = out_rows[order], out_codes[order]
+    first_out = np.searchsorted(out_rows, np.arange(len(wanted)), side="left")
+    outs_per_row = np.searchsorted(out_rows, np.arange(len(wanted)), side="right") - first_out
+    # every (own game, out teammate) combination: did the teammate play that game?
+    per_game = outs_per_row[row]
+    game_of_check = np.repeat(np.arange(len(row)), per_game)
+    teammate = out_codes[np.repeat(first_out[row] - np.cumsum(per_game) + per_game, per_game) + np.arange(per_game.sum())]
+    checked = teammate * len(game_index) + game_index.get_indexer(game_ids)[game_of_check]
+    found = np.searchsorted(appeared, checked).clip(max=len(appeared) - 1)
+    teammate_played = np.bincount(game_of_check, weights=appeared[found] == checked, minlength=len(row)) > 0
+
     # usage_rate has one decimal: summing tenths as integers makes the mean independent of row order
-    tenths = (without["usage_rate"] * 10).round().astype("Int64")
-    projection = without.assign(tenths=tenths).groupby(["game_date", "team_abbr", "player_lookup"])["tenths"].agg(
-        ["sum", "count"]).reset_index()
-    projection["mean"] = projection["sum"].astype(float) / projection["count"] / 10
-    merged = targets[["game_date", "team_abbr", "player_lookup"]].merge(projection, how="left",
-                                                                      on=["game_date", "team_abbr", "player_lookup"])
-    has_out = targets.set_index(["game_date", "team_abbr", "player_lookup"]).index.isin(
-        wanted.set_index(["game_date", "team_abbr", "player_lookup"]).index)
-    result["usage_projection_games"] = np.where(has_out, merged["count"].fillna(0).to_numpy(), np.nan)
-    result["projected_usage_rate"] = np.where(
-        has_out & (merged["count"].fillna(0).to_numpy() >= USAGE_PROJECTION_MIN_GAMES), merged["mean"].to_numpy(), np.nan)
+    tenths = np.round(usage * 10)
+    counted = ~teammate_played & ~np.isnan(tenths)
+    count = np.bincount(row[counted], minlength=len(wanted))
+    total = np.bincount(row[counted], weights=tenths[counted], minlength=len(wanted))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count / 10
+    result.loc[has_out, "usage_projection_games"] = count.astype(float)
+    result.loc[has_out, "projected_usage_rate"] = np.where(count >= USAGE_PROJECTION_MIN_GAMES, mean, np.nan)
     return result
 
 

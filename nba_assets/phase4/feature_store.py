@@ -218,35 +218,40 @@ def _joined(context, team_context, daily_cache, composite, shot_zones, defense_z
     return j
 
 
-def quality(values: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+def quality(values: pd.DataFrame, missing: np.ndarray) -> pd.DataFrame:
     """§11.2: the mean source weight over required features and the optional ones present, capped at 69
-    with a required feature missing and at 49 with five; tiers, category percentages, readiness."""
-    weights = sources.apply(lambda column: column.map(fc.SOURCE_WEIGHTS)).astype(float)
-    missing = sources.eq(fc.MISSING)
-    required = pd.Series([f.required for f in fc.FEATURES], index=list(fc.FEATURE_NAMES))
-    included = missing.apply(lambda column: ~column if not required[column.name] else pd.Series(True, index=column.index))
+    with a required feature missing and at 49 with five; tiers, category percentages, readiness. missing: the
+    (rows × features) mask of features without a value; a present feature's source is the contract's."""
+    required = np.array([f.required for f in fc.FEATURES])
+    source = np.array([f.source for f in fc.FEATURES])
+    weights = np.where(missing, fc.SOURCE_WEIGHTS[fc.MISSING], [fc.SOURCE_WEIGHTS[f.source] for f in fc.FEATURES])
+    included = ~missing | required
     score = (weights * included).sum(axis=1) / included.sum(axis=1)
-    required_missing = (missing & required).sum(axis=1)
+    required_mask = missing & required
+    required_missing = required_mask.sum(axis=1)
     score = np.where(required_missing >= 5, np.minimum(score, 49), np.where(required_missing >= 1, np.minimum(score, 69), score))
     out = pd.DataFrame(index=values.index)
     out["feature_quality_score"] = np.round(score, 2)
     out["quality_tier"] = np.select([score >= 95, score >= 85, score >= 70, score >= 50], ["gold", "silver", "bronze", "poor"],
                                     default="critical")
     for category in fc.CATEGORIES:
-        names = [f.name for f in fc.FEATURES if f.category == category]
+        columns = np.array([f.category == category for f in fc.FEATURES])
+        counted = included[:, columns].sum(axis=1)
         out[f"{category}_quality_pct"] = np.round(
-            (weights[names] * included[names]).sum(axis=1) / included[names].sum(axis=1).replace(0, np.nan), 2)
+            (weights[:, columns] * included[:, columns]).sum(axis=1) / np.where(counted > 0, counted, np.nan), 2)
     matchup = out[f"{fc.MATCHUP}_quality_pct"]
     out["quality_alert_level"] = np.select(
         [(matchup < 50) | (score < 50), (required_missing > 0) | (score < 70) | (matchup < 70)], ["red", "yellow"], default="green")
     out["missing_feature_count"] = missing.sum(axis=1)
     out["required_missing_count"] = required_missing
     names = np.array(fc.FEATURE_NAMES)
-    required_mask = (missing & required).to_numpy()
-    out["missing_required_features"] = [", ".join(names[row]) or None for row in required_mask]
+    listed = np.full(len(out), None, dtype=object)  # joined only for the rows missing a required feature
+    for row in np.flatnonzero(required_missing):
+        listed[row] = ", ".join(names[required_mask[row]])
+    out["missing_required_features"] = listed
     for tag in (fc.PHASE4, fc.PHASE3, fc.CALCULATED):
-        out[f"{tag}_feature_count"] = sources.eq(tag).sum(axis=1)
-    present = (~missing).sum(axis=1).replace(0, np.nan)
+        out[f"{tag}_feature_count"] = (~missing & (source == tag)).sum(axis=1)
+    present = pd.Series((~missing).sum(axis=1), index=out.index).replace(0, np.nan)
     phase4_share, phase3_share = out["phase4_feature_count"] / present, out["phase3_feature_count"] / present
     out["primary_data_source"] = np.select([phase4_share >= 0.9, phase4_share >= 0.5, phase3_share >= 0.5],
                                            ["phase4", "phase4_partial", "phase3"], default="mixed")
@@ -266,7 +271,9 @@ def ml_feature_store(context: pd.DataFrame, team_context: pd.DataFrame, daily_ca
         raise ValueError(f"feature builders and contract differ: {set(BUILDERS) ^ set(fc.FEATURE_NAMES)}")
     j = _joined(context, team_context, daily_cache, composite, shot_zones, defense_zones)
     values = pd.DataFrame({f.name: pd.to_numeric(BUILDERS[f.name](j), errors="raise").astype("float64") for f in fc.FEATURES})
-    sources = pd.DataFrame({f.name: np.where(values[f.name].isna(), fc.MISSING, f.source) for f in fc.FEATURES})
+    missing = values.isna().to_numpy()
+    sources = pd.DataFrame({f.name: pd.array(np.where(missing[:, i], fc.MISSING, f.source).astype(object), dtype="string")
+                            for i, f in enumerate(fc.FEATURES)}, index=values.index)
     out = j[["game_date", "player_lookup", "game_id", "team_abbr", "opponent_team_abbr"]].copy()
     out["season_year"] = j["upgc__season_year"]
     out["season_phase"] = j["upgc__season_phase"]
@@ -280,7 +287,7 @@ def ml_feature_store(context: pd.DataFrame, team_context: pd.DataFrame, daily_ca
     out["early_season_flag"] = j["pdc__early_season_flag"]
     out["feature_version"] = fc.FEATURE_VERSION
     out["feature_count"] = len(fc.FEATURES)
-    out = pd.concat([out, values, sources.rename(columns=fc.source_column), quality(values, sources)], axis=1)
+    out = pd.concat([out, values, sources.rename(columns=fc.source_column), quality(values, missing)], axis=1)
     out["games_found"] = j["pdc__l10_games_found"]
     out["first_game_date"] = j["pdc__l10_first_game_date"]
     out["last_game_date"] = j["pdc__l10_last_game_date"]

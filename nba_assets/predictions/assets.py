@@ -189,7 +189,7 @@ def prediction_accuracy(context: dg.AssetExecutionContext, warehouse: Warehouse,
     frame = grading.prediction_accuracy(predictions, players)
     _per_day(context, frame, "game_date", lambda rows: {"voided": int(rows["is_voided"].sum()),
                                                         "graded_bets": int(rows["is_graded_bet"].sum())})
-    gradable = predictions[predictions["game_id"].isin(set(players["game_id"]))]
+    gradable = predictions[predictions["game_id"].isin(players["game_id"].unique())]
     yield from publication.publish(frame, Evidence(expected_rows=rows_per_day(gradable, "game_date")))
 
 

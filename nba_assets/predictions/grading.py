@@ -24,7 +24,7 @@ def prediction_accuracy(predictions: pd.DataFrame, players: pd.DataFrame) -> pd.
     """One row per pick of a game whose box scores are in player_game_summary (players: its rows of the same days).
     predictions: the picks of record with the live publication graded (predictions.publications.picks_of_record).
     Games not yet Final, or Final without box scores, are not graded until they are."""
-    graded = predictions[predictions["game_id"].isin(set(players["game_id"]))]
+    graded = predictions[predictions["game_id"].isin(players["game_id"].unique())]
     if graded.empty:
         return PREDICTION_ACCURACY.empty()
     actual = players[["game_date", "player_lookup", "points", "minutes_played", "is_active"]]
