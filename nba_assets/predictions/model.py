@@ -20,10 +20,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
-from scipy import sparse
-from scipy.optimize import linprog
-from sklearn.metrics import mean_absolute_error
 
 from nba_assets.calendar import scheduled_games
 from nba_assets.phase4.features import FEATURE_NAMES, FEATURE_VERSION
@@ -81,6 +77,8 @@ def _fit(train: pd.DataFrame, validation: pd.DataFrame | None, n_estimators: int
     if validation is None:
         params.pop("early_stopping_rounds")
         params["n_estimators"] = n_estimators
+    import xgboost as xgb  # here: with scikit-learn and SciPy it takes seconds to import, and only fits need it
+
     model = xgb.XGBRegressor(**params)
     eval_set = [(_matrix(validation), validation["actual_points"].to_numpy())] if validation is not None else None
     model.fit(_matrix(train), train["actual_points"].to_numpy(), eval_set=eval_set, verbose=False)
@@ -118,6 +116,9 @@ def least_absolute_error_weights(predictions: pd.DataFrame, actual: np.ndarray) 
     n, k = x.shape
     if n == 0:
         return {name: 1.0 / k for name in predictions.columns}
+    from scipy import sparse
+    from scipy.optimize import linprog
+
     # variables: k weights, then n positive and n negative residuals; rows: x·w + r⁺ − r⁻ = y, Σw = 1
     cost = np.concatenate([np.zeros(k), np.ones(2 * n)])
     a_eq = sparse.vstack([sparse.hstack([sparse.csr_matrix(x), sparse.identity(n), -sparse.identity(n)]),
@@ -135,6 +136,8 @@ def training_window_start(cutoff: pd.Timestamp) -> pd.Timestamp:
 def train_points_model(cutoff: pd.Timestamp, rows: pd.DataFrame) -> dict | None:
     """One model row for the cutoff from the training rows of the window before it, or None with too little
     history."""
+    from sklearn.metrics import mean_absolute_error
+
     usable = rows[(rows["game_date"] < cutoff) & (rows["game_date"] >= training_window_start(cutoff))]
     if len(usable) < MIN_TRAINING_ROWS:
         return None
@@ -180,6 +183,8 @@ def train_models(cutoffs: list[pd.Timestamp], rows: pd.DataFrame) -> pd.DataFram
 
 
 def load_booster(model_row: pd.Series) -> xgb.Booster:
+    import xgboost as xgb
+
     booster = xgb.Booster()
     booster.load_model(bytearray(model_row["booster_json"].encode()))
     return booster
@@ -197,6 +202,8 @@ def latest_models(days: pd.Series, models: pd.DataFrame) -> pd.Series:
 
 def xgboost_predictions(features: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
     """Predicted points by each row's model (latest cutoff on or before its day); NULL without one."""
+    import xgboost as xgb
+
     out = pd.DataFrame(index=features.index, data={"predicted_points": np.nan, "model_id": None, "model_training_end": pd.NaT})
     chosen = latest_models(features["game_date"], models)
     for model_id, rows in features.groupby(chosen, sort=True):
