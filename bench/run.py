@@ -3,8 +3,9 @@
 What each figure means and how to read it: bench/README.md. Every run happens in a child process with its own
 DAGSTER_HOME and DuckDB warehouse under data/bench/, so the project's instance and warehouse are never touched.
 
-    python bench/run.py                      # the whole benchmark; the last lines are the targets and the summary
-    python bench/run.py execute JOB DAY...   # (child mode) one in-process run of JOB per partition DAY
+    python bench/run.py     # the whole benchmark; the last lines are the targets and the summary
+
+The runs of (c) and (d) happen in bench/run_worker.py, a process that loads only the code location, like a run worker.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from simulated_league import SIMULATION_MARKER
 BENCH_DIR = settings.data_dir() / "bench"
 RAW_DIR = BENCH_DIR / "raw"
 HERE = Path(__file__).resolve().parent
+WORKER = HERE / "run_worker.py"
 NBA_ASSETS = Path(sys.executable).parent / "nba-assets"
 SEASONS = (2021, 2022, 2023, 2024)
 FIRST_GAME_DAY = "2021-10-19"  # the bench league's first day, and the first partition of every bench instance
@@ -247,9 +249,9 @@ def daily_increment(instance: str, graph: Path, name: str, server=None) -> tuple
     if server is not None:
         shutil.rmtree(folder / "dagster_home")
         postgres_instance(folder, server)
-    results = run_child([sys.executable, __file__, "execute", "results", (DAILY_DAY - dt.timedelta(days=1)).isoformat()],
+    results = run_child([sys.executable, WORKER, "results", (DAILY_DAY - dt.timedelta(days=1)).isoformat()],
                         child_env(folder), folder / "results.log")
-    pregame = run_child([sys.executable, __file__, "execute", "pregame_predictions", DAILY_DAY.isoformat()],
+    pregame = run_child([sys.executable, WORKER, "pregame_predictions", DAILY_DAY.isoformat()],
                         child_env(folder), folder / "pregame.log")
     seconds = results.wall_s + pregame.wall_s
     in_runs = sum(results.run_seconds()) + sum(pregame.run_seconds())
@@ -408,7 +410,7 @@ def bench() -> int:
     print(f"\n(d) {MONTH[0]:%B %Y}: the whole graph as {len(month_days)} one-partition runs vs one range run, "
           "on the history before it")
     runs_dir = copy_before(graph.folder, "month-runs", MONTH[0])
-    per_partition = run_child([sys.executable, __file__, "execute", "nba_graph", *(d.isoformat() for d in month_days)],
+    per_partition = run_child([sys.executable, WORKER, "nba_graph", *(d.isoformat() for d in month_days)],
                               child_env(runs_dir), runs_dir / "output.log", echo_all=False)
     range_dir = copy_before(graph.folder, "month-range", MONTH[0])
     month_range = run_child([NBA_ASSETS, "backfill", "--start", MONTH[0].isoformat(), "--end", MONTH[1].isoformat()],
@@ -463,37 +465,8 @@ def bench() -> int:
     return 0
 
 
-def execute(job_name: str, partition_keys: list[str]) -> int:
-    """Child mode: one in-process run of job_name per partition key, in the instance at DAGSTER_HOME, as a
-    sensor's RunRequest(partition_key=...) asks for it; prints the CLI's step and run lines."""
-    import dagster as dg
-
-    from nba_assets.cli import progress_logger
-    from nba_assets.definitions import defs
-
-    job = dg.Definitions.merge(defs, dg.Definitions(loggers={"progress": progress_logger})).resolve_job_def(job_name)
-    instance = dg.DagsterInstance.get()
-    failures = 0
-    for key in partition_keys:
-        print(f"\nrun {job_name} {key}", flush=True)
-        started = time.perf_counter()
-        result = job.execute_in_process(instance=instance, partition_key=key, run_config={"loggers": {"progress": {}}},
-                                        raise_on_error=False)
-        print(f"  run {result.run_id[:8]} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - started:.1f} s",
-              flush=True)
-        failures += not result.success
-    return 1 if failures else 0
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="mode")
-    child = sub.add_parser("execute", help="one in-process run of JOB per partition DAY (used by the benchmark)")
-    child.add_argument("job")
-    child.add_argument("days", nargs="+")
-    args = parser.parse_args(argv)
-    if args.mode == "execute":
-        return execute(args.job, args.days)
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     return bench()
 
 
