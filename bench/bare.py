@@ -13,6 +13,7 @@ Prints one line per table and season, in the CLI's format, and the total.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 import time
@@ -61,7 +62,7 @@ from nba_assets.predictions.tables import (
     SYSTEM_DAILY_PERFORMANCE,
 )
 from nba_assets.raw.reads import RawReads
-from nba_assets.raw.sources import FileRawSource
+from nba_assets.raw.sources import FileRawSource, passed_rows
 from nba_assets.storage.schema import TableSchema
 from nba_assets.storage.warehouse import window_select
 from nba_assets.windows import GameHistory, team_game_lineage
@@ -112,11 +113,32 @@ class PlainWarehouse:
         self.conn.close()
 
 
+class LatestReads:
+    """The raw source as the raw resource serves a run (RawSourceResource.read_checked): the latest read of each
+    table is kept and its rows given again, copied, to the next table asking for the same days."""
+
+    def __init__(self, source: FileRawSource):
+        self.source, self.latest = source, {}
+
+    def read_checked(self, table: str, start: dt.date, end: dt.date):
+        window, checked = self.latest.get(table, (None, None))
+        if window != (start, end):
+            checked = self.source.read_checked(table, start, end)
+            self.latest[table] = ((start, end), checked)
+        return dataclasses.replace(checked, rows=checked.rows.copy())
+
+    def read(self, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        return passed_rows(self.read_checked(table, start, end))
+
+    def has_table(self, table: str) -> bool:
+        return self.source.has_table(table)
+
+
 class SeasonRun:
     """One season's window [start, end): each method computes one table as its asset body does."""
 
     def __init__(self, raw: FileRawSource, warehouse: PlainWarehouse, start: dt.date, end: dt.date):
-        self.raw, self.wh, self.start, self.end = raw, warehouse, start, end
+        self.raw, self.wh, self.start, self.end = LatestReads(raw), warehouse, start, end
 
     def read_raw(self, table: str, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
         return self.raw.read(table, start or self.start, end or self.end)
