@@ -113,18 +113,17 @@ class PlainWarehouse:
         self.conn.close()
 
 
-class LatestReads:
-    """The raw source as the raw resource serves a run (RawSourceResource.read_checked): the latest read of each
-    table is kept and its rows given again, copied, to the next table asking for the same days."""
+class RunReads:
+    """The raw source as the raw resource serves a run (RawSourceResource.read_checked): each read is kept and its
+    rows given again, copied, to the next table asking for the same table and days."""
 
     def __init__(self, source: FileRawSource):
-        self.source, self.latest = source, {}
+        self.source, self.kept = source, {}
 
     def read_checked(self, table: str, start: dt.date, end: dt.date):
-        window, checked = self.latest.get(table, (None, None))
-        if window != (start, end):
-            checked = self.source.read_checked(table, start, end)
-            self.latest[table] = ((start, end), checked)
+        checked = self.kept.get((table, start, end))
+        if checked is None:
+            checked = self.kept[(table, start, end)] = self.source.read_checked(table, start, end)
         return dataclasses.replace(checked, rows=checked.rows.copy())
 
     def read(self, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -138,7 +137,7 @@ class SeasonRun:
     """One season's window [start, end): each method computes one table as its asset body does."""
 
     def __init__(self, raw: FileRawSource, warehouse: PlainWarehouse, start: dt.date, end: dt.date):
-        self.raw, self.wh, self.start, self.end = LatestReads(raw), warehouse, start, end
+        self.raw, self.wh, self.start, self.end = RunReads(raw), warehouse, start, end
 
     def read_raw(self, table: str, start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
         return self.raw.read(table, start or self.start, end or self.end)

@@ -43,7 +43,7 @@ class RawSourceResource(dg.ConfigurableResource):
     bigquery_location: str | None = None
     bigquery_api_endpoint: str | None = None
     _source: RawSource | None = PrivateAttr(default=None)
-    _latest_reads: dict | None = PrivateAttr(default=None)
+    _run_reads: dict | None = PrivateAttr(default=None)
 
     @classmethod
     def from_environment(cls) -> "RawSourceResource":
@@ -72,21 +72,20 @@ class RawSourceResource(dg.ConfigurableResource):
         return self._source
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._latest_reads = {}
+        self._run_reads = {}
 
     def read_checked(self, table: str, start: dt.date, end: dt.date) -> CheckedRows:
         """The rows that passed the contract and the problems of those kept out (nba_assets.raw.reads).
 
-        While the resource is initialized for a run (or a sensor tick), the latest read of each table is kept and
-        given again, its rows copied, to the next step asking for the same days: a run's steps read the same window
-        of the box scores, props and schedule several times, and so all see the same raw rows. Nothing is kept
-        across runs or ticks, nor by a resource used outside execution (the CLI)."""
-        if self._latest_reads is None:
+        While the resource is initialized for a run (or a sensor tick), each read is kept and given again, its rows
+        copied, to the next step asking for the same table and days: a run's steps read the same windows of the box
+        scores, props and schedule several times, and so all see the same raw rows. Nothing is kept across runs or
+        ticks, nor by a resource used outside execution (the CLI)."""
+        if self._run_reads is None:
             return self.source().read_checked(table, start, end)
-        window, checked = self._latest_reads.get(table, (None, None))
-        if window != (start, end):
-            checked = self.source().read_checked(table, start, end)
-            self._latest_reads[table] = ((start, end), checked)
+        checked = self._run_reads.get((table, start, end))
+        if checked is None:
+            checked = self._run_reads[(table, start, end)] = self.source().read_checked(table, start, end)
         return dataclasses.replace(checked, rows=checked.rows.copy())
 
     def read(self, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
