@@ -31,6 +31,7 @@ from nba_assets.raw.contract import (
     format_problems,
     row_word,
 )
+from nba_assets.storage.duckdb_instance import memory_connection
 
 log = logging.getLogger(__name__)
 SOURCE_ROW = "__source_row"  # the file row / line of each scanned row, dropped before the contract check
@@ -204,15 +205,12 @@ class FileRawSource:
             return empty_checked(spec, self.location(table))
         if path.stat().st_size == 0:
             raise RawDataError(spec.name, str(path), None, "empty file (no header, no rows)")
-        conn = duckdb.connect()
-        try:
+        with memory_connection() as conn:
             scan = self._scan(conn, spec, path)
             date_expr = self._date_filter(conn, spec, path, scan)
             frame = conn.execute(
                 f"SELECT * FROM {scan} WHERE {date_expr} >= ? AND {date_expr} < ? ORDER BY {SOURCE_ROW}", [start, end]
             ).fetchdf()
-        finally:
-            conn.close()
         return check_raw_frame(frame, spec, str(path), frame.pop(SOURCE_ROW))
 
     def read(self, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import duckdb
 
+from nba_assets.storage.duckdb_instance import file_connection
+
 WAIT_SECONDS_VARIABLE = "NBA_ASSETS_WAREHOUSE_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 300.0
 REPORTED_WAIT_SECONDS = 1.0
@@ -84,11 +86,13 @@ def _flock(path: Path, exclusive: bool, deadline: float, purpose: str) -> Iterat
         os.close(fd)  # releases the lock
 
 
-def _connect(database: str, read_only: bool, deadline: float) -> duckdb.DuckDBPyConnection:
-    """DuckDB's own lock still refuses processes that bypass ours (the duckdb shell, a notebook): wait for them too."""
+def _connect(database: str, read_only: bool, deadline: float, held: contextlib.ExitStack) -> duckdb.DuckDBPyConnection:
+    """The file attached to the process's DuckDB instance until `held` closes (storage.duckdb_instance: an instance
+    of its own per access would cost 40 ms of CPU each). DuckDB's own lock still refuses processes that bypass ours
+    (the duckdb shell, a notebook): wait for them too."""
     while True:
         try:
-            return duckdb.connect(database, read_only=read_only, config={"custom_user_agent": "nba_assets"})
+            return held.enter_context(file_connection(database, read_only=read_only))
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() >= deadline:
                 raise WarehouseBusyError(f"the DuckDB warehouse {database} could not be opened: {error}") from error
@@ -119,6 +123,4 @@ def open_warehouse(database: str, *, write: bool, purpose: str = "") -> Iterator
         if waited > REPORTED_WAIT_SECONDS:
             log.warning("waited %.1f s for the DuckDB warehouse %s to %s (another process was %s it)", waited, database,
                         purpose, "using" if write else "writing")
-        connection = _connect(database, read_only=not write, deadline=deadline)
-        held.callback(connection.close)
-        yield connection
+        yield _connect(database, read_only=not write, deadline=deadline, held=held)
