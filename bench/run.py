@@ -373,7 +373,7 @@ def accuracy_lines(warehouse: Path) -> dict[str, dict[str, float]]:
     return out
 
 
-def bench() -> int:
+def bench(quick: bool = False) -> int:
     sys.path.insert(0, str(settings.PROJECT_ROOT))  # the tests' PostgreSQL server (Debian's package, as `make test` uses)
     from nba_assets_tests.postgres import running_postgres
 
@@ -385,9 +385,11 @@ def bench() -> int:
     graph = run_graph("SQLite", "graph", seasons_span)
     print("  walk-forward accuracy of its predictions (points; the bench league's, not tuned to it)")
     season_maes = accuracy_lines(graph.folder / "warehouse.duckdb")
-    with running_postgres() as server:
-        graph_pg = run_graph("Postgres", "graph-postgres", seasons_span, postgres_database(server, "graph"))
-    graphs = [graph, graph_pg]
+    graph_pg = None
+    if not quick:
+        with running_postgres() as server:
+            graph_pg = run_graph("Postgres", "graph-postgres", seasons_span, postgres_database(server, "graph"))
+    graphs = [graph] + ([graph_pg] if graph_pg else [])
 
     print("\n(b) the same tables as plain function calls and SQL writes, without Dagster (bench/bare.py)")
     bare_dir = fresh(BENCH_DIR / "bare")
@@ -403,37 +405,16 @@ def bench() -> int:
         print_events(each, bare)
 
     daily = [daily_increment("SQLite", graph.folder, "daily")]
-    with running_postgres() as server:
-        daily.append(daily_increment("Postgres", graph.folder, "daily-postgres", postgres_database(server, "daily")))
-
-    month_days = [MONTH[0] + dt.timedelta(days=n) for n in range((MONTH[1] - MONTH[0]).days + 1)]
-    print(f"\n(d) {MONTH[0]:%B %Y}: the whole graph as {len(month_days)} one-partition runs vs one range run, "
-          "on the history before it")
-    runs_dir = copy_before(graph.folder, "month-runs", MONTH[0])
-    per_partition = run_child([sys.executable, WORKER, "nba_graph", *(d.isoformat() for d in month_days)],
-                              child_env(runs_dir), runs_dir / "output.log", echo_all=False)
-    range_dir = copy_before(graph.folder, "month-range", MONTH[0])
-    month_range = run_child([NBA_ASSETS, "backfill", "--start", MONTH[0].isoformat(), "--end", MONTH[1].isoformat()],
-                            child_env(range_dir), range_dir / "output.log", echo_all=False)
-    runs = per_partition.run_seconds()
-    median_run = sorted(runs)[len(runs) // 2]
-    print(f"  {len(runs)} one-partition runs: wall {per_partition.wall_s:.1f} s (median run {median_run:.1f} s)")
-    print(f"  one range run of the month: wall {month_range.wall_s:.1f} s "
-          f"(the one-partition runs take {per_partition.wall_s / month_range.wall_s:.1f}x as long)")
+    if not quick:
+        with running_postgres() as server:
+            daily.append(daily_increment("Postgres", graph.folder, "daily-postgres", postgres_database(server, "daily")))
+        per_partition = month_runs(graph.folder)
+    else:
+        print("\n--quick: neither the Postgres instance nor (d) measured")
+        per_partition = None
 
     bench_maes = accuracy(graph.folder / "warehouse.duckdb")
-    real_maes = None
-    if (REAL_DATA / "nbac_schedule.parquet").exists():
-        real_end = last_day(REAL_DATA, "regular_season_end")
-        print(f"\n(e) the real dev seasons ({REAL_DATA}): the whole graph, {FIRST_GAME_DAY} .. {real_end}, for the accuracy")
-        real_dir = fresh(BENCH_DIR / "real")
-        real = run_child([NBA_ASSETS, "backfill", "--start", FIRST_GAME_DAY, "--end", real_end.isoformat()],
-                         child_env(real_dir, REAL_DATA), real_dir / "output.log", echo_all=False)
-        real_maes = accuracy(real_dir / "warehouse.duckdb")
-        print(f"  wall {real.wall_s:.1f} s; {accuracy_text(real_maes)}")
-    else:
-        print(f"\n(e) the real dev seasons: not found at {REAL_DATA}, their accuracy is not measured")
-
+    real_maes = real_accuracy()
     targets = Targets()
     for each in graphs:
         targets.add(f"whole graph, {each.instance} instance", each.child.wall_s, FULL_BACKFILL_TARGET_S, " s",
@@ -452,11 +433,15 @@ def bench() -> int:
     def mae(maes, system):
         return f"{maes[system][0]:.3f}" if maes and system in maes else "-"
 
-    print(f"\nbench: full_backfill_s={graph.child.wall_s:.1f} full_backfill_postgres_s={graph_pg.child.wall_s:.1f} "
+    def shown(value, digits=1):
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    print(f"\nbench: full_backfill_s={graph.child.wall_s:.1f} "
+          f"full_backfill_postgres_s={shown(graph_pg and graph_pg.child.wall_s)} "
           f"bare_compute_s={bare.wall_s:.1f} overhead_ratio={graph.child.wall_s / bare.wall_s:.2f} "
-          f"overhead_ratio_postgres={graph_pg.child.wall_s / bare.wall_s:.2f} daily_increment_s={daily[0][1]:.1f} "
-          f"daily_increment_postgres_s={daily[1][1]:.1f} "
-          f"peak_rss_mb={graph.child.peak_rss_mb:.0f} per_partition_month_s={per_partition.wall_s:.1f} "
+          f"overhead_ratio_postgres={shown(graph_pg and graph_pg.child.wall_s / bare.wall_s, 2)} "
+          f"daily_increment_s={daily[0][1]:.1f} daily_increment_postgres_s={shown(daily[1][1] if len(daily) > 1 else None)} "
+          f"peak_rss_mb={graph.child.peak_rss_mb:.0f} per_partition_month_s={shown(per_partition)} "
           + " ".join(f"mae_{system}={mae(bench_maes, system)} real_mae_{system}={mae(real_maes, system)}"
                      for system in ACCURACY_SYSTEMS)
           + " " + " ".join(f"mae_{system}_{season}={value}" for season, row in season_maes.items()
@@ -465,9 +450,46 @@ def bench() -> int:
     return 0
 
 
+def month_runs(graph: Path) -> float:
+    """(d): the month as one-partition runs in one process, and as one range run; returns the former's wall time."""
+    month_days = [MONTH[0] + dt.timedelta(days=n) for n in range((MONTH[1] - MONTH[0]).days + 1)]
+    print(f"\n(d) {MONTH[0]:%B %Y}: the whole graph as {len(month_days)} one-partition runs vs one range run, "
+          "on the history before it")
+    runs_dir = copy_before(graph, "month-runs", MONTH[0])
+    per_partition = run_child([sys.executable, WORKER, "nba_graph", *(d.isoformat() for d in month_days)],
+                              child_env(runs_dir), runs_dir / "output.log", echo_all=False)
+    range_dir = copy_before(graph, "month-range", MONTH[0])
+    month_range = run_child([NBA_ASSETS, "backfill", "--start", MONTH[0].isoformat(), "--end", MONTH[1].isoformat()],
+                            child_env(range_dir), range_dir / "output.log", echo_all=False)
+    runs = per_partition.run_seconds()
+    median_run = sorted(runs)[len(runs) // 2]
+    print(f"  {len(runs)} one-partition runs: wall {per_partition.wall_s:.1f} s (median run {median_run:.1f} s)")
+    print(f"  one range run of the month: wall {month_range.wall_s:.1f} s "
+          f"(the one-partition runs take {per_partition.wall_s / month_range.wall_s:.1f}x as long)")
+    return per_partition.wall_s
+
+
+def real_accuracy() -> dict | None:
+    """(e): the whole graph on the real dev seasons, for the accuracy; None without them."""
+    real_maes = None
+    if (REAL_DATA / "nbac_schedule.parquet").exists():
+        real_end = last_day(REAL_DATA, "regular_season_end")
+        print(f"\n(e) the real dev seasons ({REAL_DATA}): the whole graph, {FIRST_GAME_DAY} .. {real_end}, for the accuracy")
+        real_dir = fresh(BENCH_DIR / "real")
+        real = run_child([NBA_ASSETS, "backfill", "--start", FIRST_GAME_DAY, "--end", real_end.isoformat()],
+                         child_env(real_dir, REAL_DATA), real_dir / "output.log", echo_all=False)
+        real_maes = accuracy(real_dir / "warehouse.duckdb")
+        print(f"  wall {real.wall_s:.1f} s; {accuracy_text(real_maes)}")
+    else:
+        print(f"\n(e) the real dev seasons: not found at {REAL_DATA}, their accuracy is not measured")
+    return real_maes
+
+
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
-    return bench()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="the SQLite instance only, without (d): (a), (b), (c) and (e), about a third of the time")
+    return bench(parser.parse_args(argv).quick)
 
 
 if __name__ == "__main__":
