@@ -149,3 +149,16 @@ def test_the_markdown_slate_is_the_same_table(day_folder):
     assert rows[0].startswith("| player | team | opp | tip |")
     assert rows[1] == "| Jaylen Brown | BOS | NYK | 19:00 | draftkings | 21.5 | +100 | -120 | 18.0 | 3.5 | UNDER | 70 | 18:40 |  | 25 OVER L |"
     assert "- Al Horford (BOS): held back, injury report: out; withdrawn at 18:40 ET" in markdown
+
+
+def test_a_ranges_slates_split_by_day_equal_each_days_own(day_folder):
+    before, after = DAY - pd.Timedelta(days=1), DAY + pd.Timedelta(days=1)
+    inputs = load_slate_inputs(DuckDBWarehouse(database=str(day_folder / "warehouse.duckdb")),
+                               RawSourceResource(raw_dir=str(day_folder / "raw")), before.date(),
+                               (after + pd.Timedelta(days=1)).date())
+    by_day = inputs.by_day([before, DAY, after])
+    assert build_slate(by_day[DAY], DAY.date()) == _slate(day_folder)
+    assert len(by_day[DAY].predictions) == 3 and len(by_day[DAY].schedule) == 3
+    for quiet in (before, after):
+        assert build_slate(by_day[quiet], quiet.date())["picks"] == []
+        assert all(len(getattr(by_day[quiet], field)) == 0 for field in ("ledger", "predictions", "props", "schedule"))

@@ -262,9 +262,10 @@ def prediction_evaluation(context: dg.AssetExecutionContext, warehouse: Warehous
 )
 def pick_slate(context: dg.AssetExecutionContext, warehouse: Warehouse, raw: RawSourceResource) -> dg.MaterializeResult:
     start, end = window_dates(context)
-    inputs = load_slate_inputs(warehouse, raw, start, end)
-    for key in context.partition_keys:
-        slate = build_slate(inputs, pd.Timestamp(key).date())
+    days = [pd.Timestamp(key) for key in context.partition_keys]
+    inputs_by_day = load_slate_inputs(warehouse, raw, start, end).by_day(days)
+    for key, day in zip(context.partition_keys, days):
+        slate = build_slate(inputs_by_day[day], day.date())
         record, source = slate["record"], slate["source"]
         context.add_asset_metadata({
             "slate": dg.MetadataValue.md(slate_markdown(slate)),

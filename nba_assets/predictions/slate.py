@@ -61,6 +61,15 @@ class SlateInputs:
                            on(self.accuracy, "game_date"), on(self.players, "game_date"), on(self.props, "game_date"),
                            on(self.schedule, "game_date"))
 
+    def by_day(self, days: list[pd.Timestamp]) -> dict[pd.Timestamp, "SlateInputs"]:
+        """Each day's rows, from one pass over each frame: a range's slates calling day() per day rescan the range."""
+        split = {}
+        for field in dataclasses.fields(self):
+            frame = getattr(self, field.name)
+            groups = dict(iter(frame.groupby(pd.to_datetime(frame["game_date"]), sort=False)))
+            split[field.name] = {day: groups.get(day, frame.iloc[0:0]) for day in days}
+        return {day: SlateInputs(**{name: split[name][day] for name in split}) for day in days}
+
 
 def load_slate_inputs(warehouse, raw, start: dt.date, end: dt.date) -> SlateInputs:
     """Rows dated start <= date < end, through the warehouse resource and the raw source resource."""
