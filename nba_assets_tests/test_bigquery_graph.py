@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from nba_assets.checks.ledger import QUARANTINE
 from nba_assets.checks.warehouse import ALL_TABLES, WAREHOUSE_CHECKS
 from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase4.assets import PHASE4_ASSETS
@@ -270,7 +271,7 @@ def parse_read(record: logging.LogRecord, suffix: str) -> Read:
     assert found, record.sql
     dataset = found["dataset"].removesuffix(suffix)
     date_column = (RAW_TABLES[found["table"]].date_column if dataset == "nba_raw"
-                   else next(t.date_column for t in ALL_TABLES if (t.dataset, t.name) == (dataset, found["table"])))
+                   else next(t.date_column for t in (*ALL_TABLES, QUARANTINE) if (t.dataset, t.name) == (dataset, found["table"])))
     bounds = {m["op"]: m["param"] for m in BOUND.finditer(found["where"]) if m["column"] == date_column}
     leftover = BOUND.sub("", found["where"]).replace("AND", "").strip()
     assert leftover in ("", "TRUE") and set(bounds.values()) <= set(record.parameters), record.sql
@@ -301,7 +302,9 @@ def test_every_step_reads_its_window_through_bound_date_parameters(bigquery_run)
         step = assets_def.op.name
         records = by_step.pop(step)
         reads = [parse_read(r, suffix) for r in records if is_window_read(r)]
-        writes = [r for r in records if r.sql and r.sql.startswith(("MERGE", "DELETE"))]
+        all_writes = [r for r in records if r.sql and r.sql.startswith(("MERGE", "DELETE"))]
+        ledger_writes = [w for w in all_writes if f".{QUARANTINE.dataset}{suffix}.{QUARANTINE.name}`" in w.sql]
+        writes = [w for w in all_writes if w not in ledger_writes]
         print(f"  {step}: {len(records)} jobs")
         for read in sorted(set(reads), key=str):
             print(f"    read  {read}")
@@ -324,6 +327,10 @@ def test_every_step_reads_its_window_through_bound_date_parameters(bigquery_run)
         assert len(writes) == 1, (step, [w.sql for w in writes])
         if partitioned:
             assert (writes[0].parameters["window_start"], writes[0].parameters["window_end"]) == range_window
+            # a governed table replaces its own rows of the quarantine ledger, in the same window
+            assert len(ledger_writes) <= 1, (step, [w.sql for w in ledger_writes])
+            assert all((w.parameters["window_start"], w.parameters["window_end"], w.parameters["only_value"])
+                       == (*range_window, ".".join(assets_def.key.path)) for w in ledger_writes), ledger_writes
     print("  warehouse checks (whole tables by design: schema, key uniqueness and coverage across every day):")
     for step, records in sorted(by_step.items(), key=lambda item: str(item[0])):
         reads = [parse_read(r, suffix) for r in records if is_window_read(r)]
