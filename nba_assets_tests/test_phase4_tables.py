@@ -239,7 +239,7 @@ def test_quality_score_tiers_and_caps():
     sources.loc[1, "vegas_points_line"] = fc.MISSING  # optional: excluded, no penalty
     sources.loc[2, "points_avg_last_5"] = fc.MISSING  # one required: capped at 69
     sources.loc[3, list(fc.REQUIRED[:5])] = fc.MISSING  # five required: capped at 49
-    out = quality(values, sources)
+    out = quality(values, (sources == fc.MISSING).to_numpy())  # the features without a value
     assert out.loc[1, "feature_quality_score"] >= out.loc[0, "feature_quality_score"] and bool(out.loc[1, "is_quality_ready"])
     assert out.loc[0, "quality_tier"] in ("gold", "silver") and bool(out.loc[0, "is_quality_ready"])
     assert out.loc[2, "feature_quality_score"] <= 69 and not bool(out.loc[2, "is_quality_ready"])
