@@ -384,6 +384,32 @@ def game_days_around(games, day: dt.date) -> tuple[dt.date | None, dt.date | Non
     return (before[-1] if before else None), (after[0] if after else None)
 
 
+def cmd_estimate(args: argparse.Namespace) -> int:
+    """What a run of the whole graph over the range reads from BigQuery, step by step (nba_assets.read_plan)."""
+    from nba_assets import read_plan
+    from nba_assets.definitions import defs
+    from nba_assets.resources import resources_from_environment
+
+    start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
+    problem = _partition_range_error(start, end)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    if not args.measure and settings.storage_backend() != "bigquery":
+        print("dry runs need NBA_ASSETS_STORAGE=bigquery (and credentials); --measure sizes the rows of any storage",
+              file=sys.stderr)
+        return 2
+    resources = resources_from_environment()
+    plan = read_plan.run_plan(defs, start, end, resources["raw"])
+    result = read_plan.report(read_plan.estimate(plan, resources["warehouse"], resources["raw"], args.measure))
+    how = "rows measured as BigQuery sizes them" if args.measure else "BigQuery dry runs"
+    if args.json:
+        print(json.dumps({"start": args.start, "end": args.end, "method": how, **result}, indent=2))
+    else:
+        print(read_plan.format_report(result, f"one run of the whole graph over {start} .. {end}, by {how}"))
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from nba_assets.docs import write_docs
 
@@ -435,6 +461,14 @@ def build_parser() -> argparse.ArgumentParser:
     picks.add_argument("--min-edge", type=float, default=None, help="only picks at least this far from the line (points)")
     picks.add_argument("--json", action="store_true")
     picks.set_defaults(func=cmd_picks)
+    estimate = sub.add_parser("estimate", help="the bytes a run of the whole graph over a range scans in BigQuery, per "
+                                               "step, from dry runs (or --measure: the stored rows sized as BigQuery bills)")
+    estimate.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+    estimate.add_argument("--end", required=True, help="last day (inclusive), YYYY-MM-DD")
+    estimate.add_argument("--measure", action="store_true",
+                          help="read each window's rows (any storage) and size them instead of asking BigQuery")
+    estimate.add_argument("--json", action="store_true")
+    estimate.set_defaults(func=cmd_estimate)
     docs = sub.add_parser("docs", help="regenerate docs/raw-contract.md, features.md and schemas.md from the code")
     docs.set_defaults(func=cmd_docs)
     return parser

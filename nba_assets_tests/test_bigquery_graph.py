@@ -6,9 +6,14 @@ files.
 
 - every table equals DuckDB's, float columns within FLOAT_TOLERANCE, everything else exactly, and every check
   evaluates as on DuckDB;
+- per-day runs of the no-game day and the month start over the range run's warehouse give back exactly its rows
+  (each day recomputed from the same history equals the range run's day, so by induction a warehouse built day
+  by day equals one built by the range; that no step reads past its window is the jobs test's), and rerunning
+  the last days as a range changes nothing;
 - `nba-assets coverage` and `evaluate` give the same answers from BigQuery as from DuckDB;
 - every job a step runs is logged with its step's label: each read of a partitioned table filters its date column
-  with bound DATE parameters (partition pruning), and each write replaces exactly the run's window.
+  with bound DATE parameters over exactly the window the step needs (partition pruning), and each write replaces
+  exactly its window.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase4.assets import PHASE4_ASSETS
 from nba_assets.predictions.assets import PREDICTION_ASSETS
 from nba_assets.raw.contract import RAW_TABLES
-from nba_assets.raw.resource import RawSourceResource
+from nba_assets.raw.resource import RAW_ASSET_SPECS, RawSourceResource
+from nba_assets.read_plan import LEDGER_STEPS, UNPLANNED_STEPS, bigquery_statement, run_plan
 from nba_assets.resources import bigquery_resources, duckdb_resources
 from nba_assets.settings import BigQuerySettings
 from nba_assets.storage.bigquery import JOB_LOG, BigQueryJobs
@@ -50,9 +56,9 @@ from nba_assets_tests.emulator import EMULATOR_PROJECT
 pytestmark = [pytest.mark.emulator, pytest.mark.timeout(2400)]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SLATE_STEP, LEDGER_STEP = "nba_predictions__pick_slate", "nba_predictions__pick_publications"
 GRAPH = [*PHASE3_ASSETS, *PHASE4_ASSETS, *PREDICTION_ASSETS]
 FIRST_DAY, NO_GAME_DAY, MONTH_START, LAST_DAY = "2021-10-19", "2021-10-31", "2021-11-01", "2021-11-02"
+RERUN_FROM = "2021-10-30"  # the range rerun: a game day, the no-game day, the month start, the day after
 LEAGUE_UNTIL = pd.Timestamp("2021-12-01")  # raw rows kept: the range, and the schedule the training cutoffs look ahead in
 # Both warehouses store IEEE doubles and hand them back bit for bit (Parquet loads, Arrow results), and the pipeline
 # computes every value in pandas, so float columns are expected equal; the tolerance admits only a different
@@ -289,7 +295,8 @@ def is_window_read(record: logging.LogRecord) -> bool:
 def test_every_step_reads_its_window_through_bound_date_parameters(bigquery_run):
     """From the jobs the range run logged with their step's label: every read of a partitioned table filters its date
     column with bound DATE parameters (BigQuery prunes to those partitions) and each write replaces exactly the run's
-    window."""
+    window; that each input's window is the one its partition mapping gives is the estimate test's (the plan derives
+    the windows from the mappings and must equal these reads)."""
     warehouse, run, _ = bigquery_run
     suffix = warehouse.settings.dataset_suffix
     by_step = defaultdict(list)
@@ -318,10 +325,10 @@ def test_every_step_reads_its_window_through_bound_date_parameters(bigquery_run)
                 continue  # one row per season, read whole; the calendar is built from the whole schedule
             assert read.end is not None, f"{step} reads {read} without an upper bound"
             assert read.start is not None or step == "nba_predictions__points_model", f"{step} reads {read} unbounded"
-        if step == SLATE_STEP:  # the slate writes no table
+        if step in UNPLANNED_STEPS:  # the slate writes no table
             assert not writes, (step, [w.sql for w in writes])
             continue
-        if step == LEDGER_STEP:  # a backfill publishes nothing: at most the ledger's append of no rows
+        if step in LEDGER_STEPS:  # a backfill publishes nothing: at most the ledger's append of no rows
             assert all(" WHEN NOT MATCHED THEN INSERT " in w.sql and not w.parameters for w in writes), writes
             continue
         assert len(writes) == 1, (step, [w.sql for w in writes])
@@ -336,3 +343,84 @@ def test_every_step_reads_its_window_through_bound_date_parameters(bigquery_run)
         reads = [parse_read(r, suffix) for r in records if is_window_read(r)]
         print(f"    {step}: {len(reads)} reads, e.g. {reads[0] if reads else '-'}")
         assert step in {c.op.name for c in WAREHOUSE_CHECKS}, f"jobs without a known step: {step}"
+
+
+def statement_key(sql: str, parameters) -> tuple:
+    values = parameters.items() if isinstance(parameters, dict) else ((p.name, p.value) for p in parameters)
+    return sql, tuple(sorted(values))
+
+
+WRITTEN = re.compile(r"^(?:MERGE|DELETE FROM) `[^.`]+\.(?P<dataset>[^.`]+)\.(?P<table>[^`]+)`")
+
+
+def written_table(sql: str, suffix: str) -> str:
+    found = WRITTEN.match(sql)
+    assert found, sql
+    return f"{found['dataset'].removesuffix(suffix)}.{found['table']}"
+
+
+def test_the_estimate_plans_exactly_the_queries_a_run_sends(bigquery_run):
+    """nba-assets estimate derives a run's reads without running it; they must be the reads the run sent. Each step
+    of the (in-process) test run sends its warehouse reads; a raw read is sent by the first step asking for that
+    table and window, and handed to the later ones by the run's raw resource (each step process of a multiprocess
+    run sends its own): so warehouse reads must match step by step, raw reads must each be planned for the step that
+    sent it, and the raw queries planned and sent must be the same."""
+    warehouse, run, _ = bigquery_run
+    defs = dg.Definitions(assets=[*RAW_ASSET_SPECS, *GRAPH], resources={**warehouse.resources, "raw": warehouse.raw})
+    plan = run_plan(defs, dt.date.fromisoformat(FIRST_DAY), dt.date.fromisoformat(LAST_DAY), warehouse.raw)
+    bigquery = warehouse.resources["warehouse"]
+    planned = {(a.kind, a.step, *statement_key(*bigquery_statement(a, bigquery, warehouse.raw))) for a in plan
+               if a.kind != "write"}
+    steps = {a.op.name for a in GRAPH}
+    raw_dataset = f"`{EMULATOR_PROJECT}.{warehouse.raw.bigquery_raw_dataset}."
+    sent = {("raw read" if raw_dataset in r.sql else "read", r.labels["nba_assets_step"], *statement_key(r.sql, r.parameters))
+            for r in run.jobs if is_window_read(r) and r.labels.get("nba_assets_step") in steps - UNPLANNED_STEPS}
+    assert {q for q in planned if q[0] == "read"} == {q for q in sent if q[0] == "read"}
+    planned_raw, sent_raw = {q for q in planned if q[0] == "raw read"}, {q for q in sent if q[0] == "raw read"}
+    assert sent_raw <= planned_raw
+    assert {q[2:] for q in planned_raw} == {q[2:] for q in sent_raw}
+    suffix = warehouse.settings.dataset_suffix
+    planned_writes = {(a.step, a.table, a.start, a.end) for a in plan if a.kind == "write"}
+    sent_writes = {(r.labels["nba_assets_step"], written_table(r.sql, suffix), r.parameters.get("window_start"),
+                    r.parameters.get("window_end"))
+                   for r in run.jobs if r.sql and r.sql.startswith(("MERGE", "DELETE"))
+                   and r.labels.get("nba_assets_step") not in LEDGER_STEPS}
+    assert planned_writes == sent_writes
+
+
+def estimate_output(env: dict, *flags: str) -> dict:
+    return cli_output(["estimate", "--start", FIRST_DAY, "--end", LAST_DAY, "--json", *flags], env)
+
+
+def test_estimate_dry_runs_on_the_emulator_and_measures_alike_on_both_storages(duckdb_run, bigquery_run, league, tmp_path):
+    """Every planned query passes a dry run on the emulator (which estimates 0 bytes: it has no cost model); sizing
+    the rows gives the same bytes from BigQuery as from DuckDB."""
+    duck_resources, _, _ = duckdb_run
+    bq, _, _ = bigquery_run
+    (tmp_path / "dagster.yaml").write_text((PROJECT_ROOT / "dagster_home" / "dagster.yaml").read_text())
+    bq_env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "NBA_ASSETS_STORAGE": "bigquery",
+              "NBA_ASSETS_BQ_PROJECT": bq.settings.project, "NBA_ASSETS_BQ_API_ENDPOINT": bq.settings.api_endpoint,
+              "NBA_ASSETS_BQ_DATASET_SUFFIX": bq.settings.dataset_suffix, "NBA_ASSETS_BQ_RAW_DATASET": bq.settings.raw_dataset}
+    duck_env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "NBA_ASSETS_STORAGE": "duckdb",
+                "NBA_ASSETS_WAREHOUSE": duck_resources["warehouse"].database, "NBA_ASSETS_RAW_DIR": str(league)}
+    dry = estimate_output(bq_env)
+    assert dry["method"] == "BigQuery dry runs"
+    assert set(dry["steps"]) == {a.op.name for a in GRAPH} - UNPLANNED_STEPS
+    assert dry["totals"]["reads"] > 50 and dry["totals"]["read_bytes"] == 0
+    measured = estimate_output(bq_env, "--measure")
+    assert measured["totals"]["read_bytes"] > 0
+    assert measured["steps"] == estimate_output(duck_env, "--measure")["steps"]
+    print(f"\nnba-assets estimate --start {FIRST_DAY} --end {LAST_DAY} on the emulator: {dry['totals']['reads']} reads "
+          f"dry-run (0 bytes: no cost model); measured: {measured['totals']}")
+
+
+def test_per_day_runs_and_reruns_equal_the_range_run(bigquery_run):
+    """On the range run's own warehouse (so it comes after every test reading it), without the warehouse checks."""
+    warehouse, _, range_tables = bigquery_run
+    for day in (NO_GAME_DAY, MONTH_START):
+        run_graph(warehouse.resources, warehouse.raw, day, day, checks=False)
+        assert_equal_tables(f"BigQuery: {day} rerun as a one-day run over the range run", snapshot(warehouse.resources),
+                            range_tables)
+    run_graph(warehouse.resources, warehouse.raw, RERUN_FROM, LAST_DAY, checks=False)
+    assert_equal_tables(f"BigQuery: the range {RERUN_FROM} .. {LAST_DAY} rerun over the range run",
+                        snapshot(warehouse.resources), range_tables)

@@ -148,6 +148,12 @@ class BigQueryJobs:
                       extra={"sql": sql, "parameters": parameters, "labels": labels, "job_id": job.job_id})
         return job.result(timeout=self.timeout + CLIENT_WAIT_GRACE_SECONDS, job_retry=self.job_retry)
 
+    def dry_run(self, sql: str, params: Sequence[bigquery.ScalarQueryParameter] = ()) -> int:
+        """The bytes BigQuery estimates the query would process (a dry run: free, nothing is executed)."""
+        config = bigquery.QueryJobConfig(query_parameters=list(params), dry_run=True, use_query_cache=False,
+                                         labels=self._labels())
+        return int(self.client.query(sql, job_config=config).total_bytes_processed or 0)
+
     def frame(self, sql: str, params: Sequence[bigquery.ScalarQueryParameter] = ()) -> pd.DataFrame:
         """Query results with nullable integers, booleans and strings, and DATE as datetime64 (not objects)."""
         rows = self.query(sql, params).to_arrow(create_bqstorage_client=self.use_storage_api)
@@ -513,6 +519,18 @@ class BigQueryWarehouse(Warehouse):
     ) -> pd.DataFrame:
         """Rows of `table` with start <= date < end (either bound optional), in declared dtypes."""
         return self._tables().read(table, start, end, columns)
+
+    def read_statement(self, table: TableSchema, start: dt.date | None, end: dt.date | None,
+                       columns: Sequence[str] | None = None) -> tuple[str, list[bigquery.ScalarQueryParameter]]:
+        """The SELECT read_table runs (and the IO manager, for an input's window)."""
+        return select_statement(self._tables().table_id(table), table, start, end, list(columns or table.column_names))
+
+    def dry_run(self, sql: str, params: Sequence[bigquery.ScalarQueryParameter]) -> int | None:
+        """BigQuery's estimate of the bytes the query processes; None when a table it reads is not stored yet."""
+        try:
+            return self._tables().jobs.dry_run(sql, params)
+        except NotFound:
+            return None
 
     def describe(self, table: TableSchema) -> list[tuple[str, str]] | None:
         stored = self._stored(table)
