@@ -16,7 +16,7 @@ DEMO_ENV = NBA_ASSETS_RAW_DIR=$(SIMULATED_RAW_DIR) NBA_ASSETS_FIRST_DAY=$(DEMO_S
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 
-.PHONY: install demo demo-steps test dev dev-server bench clean postgresql
+.PHONY: install demo demo-steps test dev dev-server screenshots screenshots-steps bench clean postgresql
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -66,6 +66,14 @@ $(SIMULATED_RAW_DIR)/_SIMULATED:
 
 dev-server: $(SIMULATED_RAW_DIR)/_SIMULATED
 	$(DEMO_ENV) $(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+# the README's images (docs/images) of the demo's instance as `make dev` shows it, taken in headless Chromium by the
+# browser test's code on a `dagster dev` of its own: run `make demo` (same TODAY) first, and stop `make dev`
+screenshots: install
+	@$(MAKE) --no-print-directory screenshots-steps $(demo_dates)
+
+screenshots-steps:
+	$(DEMO_ENV) $(VENV)/bin/python -m nba_assets_tests.screenshots --today $(TODAY)
 
 clean:
 	rm -rf data $(VENV) $(BQEMU_VENV) $(TOOLS)

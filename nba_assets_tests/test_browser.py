@@ -1,7 +1,8 @@
 """End to end in a real browser: `dagster dev` on the crafted three-day league, the box-score tables backfilled from
 the UI as a user does it, the rest of Phase 3 and Phase 4 through GraphQL, both checked in the warehouse and the UI.
 
-Writes the screenshots docs/images/asset-graph.png, partitions.png and coverage-check.png.
+The UI driving is shared with `make screenshots` (nba_assets_tests/browser.py), which captures the README's images
+from the demo's instance.
 """
 
 from __future__ import annotations
@@ -10,39 +11,28 @@ import datetime as dt
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import duckdb
 import pytest
-import requests
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from nba_assets.missing import launch_backfill
 from nba_assets.phase3.assets import GROUP as PHASE3_GROUP
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, TEAM_DEFENSE_GAME_SUMMARY, TEAM_OFFENSE_GAME_SUMMARY
 from nba_assets.phase4.assets import GROUP as PHASE4_GROUP
+from nba_assets_tests.browser import (CHROMIUM, PROJECT_ROOT, DagsterDev, browser_page, chromium_problem, filter_asset_graph,
+                                      open_partitions, open_ui, running_dagster_dev, screenshot_asset_graph,
+                                      screenshot_checks_tab, ui_step)
 from nba_assets_tests.builders import write_raw
 from nba_assets_tests.test_phase3_crafted import DAY1, DAY3, NO_GAMES, league_tables
 
 pytestmark = pytest.mark.browser
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-README_SCREENSHOTS = PROJECT_ROOT / "docs" / "images"
-CHROMIUM = Path("/usr/bin/chromium")
-INSTALL_CHROMIUM = PROJECT_ROOT / "scripts" / "install-chromium.sh"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1400, "height": 900}
 
 LEAGUE_DAYS = [DAY1, NO_GAMES, DAY3]
 GAME_DAYS = {dt.date.fromisoformat(DAY1), dt.date.fromisoformat(DAY3)}
@@ -50,19 +40,13 @@ GAME_DAYS = {dt.date.fromisoformat(DAY1), dt.date.fromisoformat(DAY3)}
 # the chosen days; selecting a table that does (upcoming contexts) makes Dagster add the year of days after them.
 UI_TABLES = [TEAM_OFFENSE_GAME_SUMMARY, TEAM_DEFENSE_GAME_SUMMARY, PLAYER_GAME_SUMMARY]
 CHECKED_ASSET = PLAYER_GAME_SUMMARY.asset_key.path
-COVERAGE_CHECK = "coverage"
 
-SERVER_START_SECONDS = 120
 BACKFILL_SECONDS = 180  # the backfill daemon ticks every 30 s; a backfill here takes 2-4 ticks
 UNFINISHED_BACKFILL = {"REQUESTED", "CANCELING", "FAILING"}
-UI_TIMEOUT_MS = 30_000
 
 ASSET_NODES = """
 { assetNodes { assetKey { path } groupName isMaterializable isPartitioned
                metadataEntries { label ... on TextMetadataEntry { text } } } }"""
-LOCATIONS = """
-{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
-    locationOrLoadError { __typename ... on PythonError { message } } } } ... on PythonError { message } } }"""
 BACKFILL_STATUS = """
 query Backfill($id: String!) {
   partitionBackfillOrError(backfillId: $id) {
@@ -77,10 +61,6 @@ RUN_ERRORS = """
 query RunErrors($runId: ID!) {
   logsForRun(runId: $runId, limit: 1000) {
     ... on EventConnection { events { ... on ErrorEvent { error { message } } } } } }"""
-ASSET_CHECKS = """
-query Checks($path: [String!]!) {
-  assetNodeOrError(assetKey: {path: $path}) {
-    ... on AssetNode { assetChecksOrError { ... on AssetChecks { checks { name } } } } } }"""
 
 
 @dataclass
@@ -96,97 +76,23 @@ class Asset:
         return ".".join(self.path)  # key prefix = warehouse dataset
 
 
-@dataclass
-class DagsterDev:
-    url: str
-    warehouse: Path
-    log: Path
-    scratch: Path
-    env: dict
-
-    def graphql(self, query: str, variables: dict | None = None) -> dict:
-        response = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30)
-        response.raise_for_status()
-        body = response.json()
-        assert "errors" not in body, f"GraphQL errors: {body['errors']}"
-        return body["data"]
-
-    def log_tail(self, lines: int = 60) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def fail(self, message: str) -> NoReturn:
-        pytest.fail(f"{message}\n--- dagster dev log (last lines of {self.log}) ---\n{self.log_tail()}", pytrace=False)
-
-    def assets(self) -> list[Asset]:
-        return [
-            Asset(node["assetKey"]["path"], node["groupName"], node["isMaterializable"], node["isPartitioned"],
-                  next((e.get("text") for e in node["metadataEntries"] if e["label"] == "partition_expr"), None))
-            for node in self.graphql(ASSET_NODES)["assetNodes"]
-        ]
+def graph_assets(server: DagsterDev) -> list[Asset]:
+    return [
+        Asset(node["assetKey"]["path"], node["groupName"], node["isMaterializable"], node["isPartitioned"],
+              next((e.get("text") for e in node["metadataEntries"] if e["label"] == "partition_expr"), None))
+        for node in server.graphql(ASSET_NODES)["assetNodes"]
+    ]
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     """Debian's Chromium, installed when missing; without it the test skips, or fails on CI."""
-    if not CHROMIUM.exists():
-        try:
-            result = subprocess.run([str(INSTALL_CHROMIUM)], capture_output=True, text=True, timeout=300)
-            problem = result.stderr.strip()[-500:] if result.returncode else ""
-        except (OSError, subprocess.TimeoutExpired) as error:
-            problem = str(error)
-        if not CHROMIUM.exists():
-            message = (f"Chromium is not at {CHROMIUM} and could not be installed ({problem or 'no output'}). "
-                       f"Install it with `sudo {INSTALL_CHROMIUM}`, i.e. `apt-get install chromium chromium-driver`.")
-            if os.environ.get("CI") == "true":
-                pytest.fail(message, pytrace=False)
-            pytest.skip(message)
+    problem = chromium_problem()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(problem, pytrace=False)
+        pytest.skip(problem)
     return CHROMIUM
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _stop_process_group(process: subprocess.Popen, grace_seconds: float = 20) -> None:
-    """SIGTERM the whole session (webserver, daemon, code servers, run workers), SIGKILL what outlives the grace."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace_seconds
-    while time.monotonic() < deadline:
-        process.poll()  # reaps the leader, so only live members keep the group alive
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.5)
-    else:
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
-def _wait_until_loaded(server: DagsterDev, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            server.fail(f"dagster dev exited with code {process.returncode} while starting")
-        try:
-            if requests.get(f"{server.url}/server_info", timeout=5).ok:
-                workspace = server.graphql(LOCATIONS)["workspaceOrError"]
-                entries = workspace.get("locationEntries", [])
-                if entries and all(entry["loadStatus"] == "LOADED" for entry in entries):
-                    errors = [entry["locationOrLoadError"] for entry in entries
-                              if entry["locationOrLoadError"]["__typename"] == "PythonError"]
-                    if errors:
-                        server.fail(f"the code location failed to load: {errors[0]['message']}")
-                    return
-        except requests.ConnectionError:
-            pass
-        time.sleep(1)
-    server.fail(f"dagster dev did not load the code location within {SERVER_START_SECONDS} s")
 
 
 @pytest.fixture
@@ -200,52 +106,14 @@ def dagster_dev(tmp_path) -> Iterator[DagsterDev]:
     env = {**os.environ, "DAGSTER_HOME": str(home), "NBA_ASSETS_WAREHOUSE": str(warehouse),
            "NBA_ASSETS_RAW_DIR": str(raw), "NBA_ASSETS_DATA_DIR": str(tmp_path / "data"),
            "NBA_ASSETS_STORAGE": "duckdb", "DAGSTER_EVENT_BATCH_SIZE": "1000"}
-    server = DagsterDev(url=f"http://127.0.0.1:{_free_port()}", warehouse=warehouse, log=tmp_path / "dagster-dev.log",
-                        scratch=tmp_path, env=env)
-    port = server.url.rsplit(":", 1)[1]
-    with server.log.open("w") as log:
-        # Own session, so the whole tree can be signalled at once; SIGINT restored because dagster maps SIGTERM
-        # onto the SIGINT handler, and a child of a non-interactive shell inherits SIGINT ignored.
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", port,
-             "-w", str(PROJECT_ROOT / "workspace.yaml")],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
-    try:
-        _wait_until_loaded(server, process)
+    with running_dagster_dev(env, log=tmp_path / "dagster-dev.log", scratch=tmp_path, warehouse=warehouse) as server:
         yield server
-    finally:
-        _stop_process_group(process)
 
 
 @pytest.fixture
 def page(chromium, dagster_dev) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            expect.set_options(timeout=UI_TIMEOUT_MS)
-            yield page
-        finally:
-            browser.close()
-
-
-@contextmanager
-def ui_step(page: Page, server: DagsterDev, description: str) -> Iterator[None]:
-    """Turns a broken UI flow into one failure that says which step broke, with a screenshot and the server log."""
-    try:
-        yield
-        return
-    except (PlaywrightError, AssertionError) as caught:
-        error = caught
-    screenshot = server.scratch / "failure.png"
-    try:
-        page.screenshot(path=screenshot)
-    except PlaywrightError:
-        screenshot = "(none: the page could not be captured)"
-    server.fail(f"UI step failed: {description}\n{error}\nat {page.url}, screenshot {screenshot}")
+    with browser_page(chromium) as page:
+        yield page
 
 
 def wait_for_backfill(server: DagsterDev, backfill_id: str) -> None:
@@ -291,22 +159,12 @@ def table_dates(server: DagsterDev, assets: list[Asset]) -> dict[str, set[dt.dat
 
 
 def launch_backfill_from_the_ui(page: Page, server: DagsterDev, group: str) -> str:
-    with ui_step(page, server, "open the UI and skip the community modal"):
-        # A fresh instance answers ShouldShowNux with true, and the UI opens "Join the Dagster community" a second
-        # later, over whatever is being typed; wait for that answer so the modal is skipped before anything else.
-        with page.expect_response(lambda response: "op=ShouldShowNux" in response.url) as nux:
-            page.goto(server.url)
-        if nux.value.json()["data"]["shouldShowNux"]:
-            page.get_by_role("button", name="Skip").click()
-            expect(page.get_by_text("Join the Dagster community")).to_be_hidden()
+    open_ui(page, server)
     with ui_step(page, server, "open the asset lineage from the navigation"):
         # Nav links are named "<icon> <label>": anchored at the end, so "column_lineage Jobs" does not match.
         page.get_by_role("navigation").get_by_role("link", name=re.compile(r"Lineage$")).click()
     with ui_step(page, server, f"filter the graph to the {group} group"):
-        # The filter is a CodeMirror editor: its textarea is hidden under the rendered line, so focus and type.
-        page.get_by_role("textbox", name="Search and filter assets").focus()
-        page.keyboard.type(f"group:{group}")
-        page.keyboard.press("Enter")
+        filter_asset_graph(page, group)
     with ui_step(page, server, "select the box-score tables in the sidebar"):
         # Filtered, the sidebar lists the group's assets (buttons named "<status icon> <name> <name>"); a click
         # selects one, a Shift-click adds one.
@@ -332,10 +190,7 @@ def launch_backfill_from_the_ui(page: Page, server: DagsterDev, group: str) -> s
 def check_partitions_page(page: Page, server: DagsterDev, screenshots: Path) -> None:
     path = "/".join(CHECKED_ASSET)
     with ui_step(page, server, f"read the materialized partitions of {path} on its Partitions page"):
-        page.goto(f"{server.url}/assets/{path}?view=partitions")
-        month = page.get_by_placeholder(re.compile(r"^ex: "))  # the page's partition range box
-        month.fill("[2022-10-01...2022-10-31]")
-        month.press("Enter")
+        open_partitions(page, server, CHECKED_ASSET, "2022-10-01", "2022-10-31")
         page.locator("label").filter(has_text=re.compile(r"^Missing \(")).click()  # list materialized days only
         expect(page.get_by_text(f"Materialized ({len(LEAGUE_DAYS)})", exact=True)).to_be_visible()
         for day in LEAGUE_DAYS:
@@ -346,35 +201,11 @@ def check_partitions_page(page: Page, server: DagsterDev, screenshots: Path) -> 
         page.screenshot(path=screenshots / "partitions.png")
 
 
-def screenshot_checks_tab(page: Page, server: DagsterDev, screenshots: Path) -> None:
-    path = "/".join(CHECKED_ASSET)
-    checks = server.graphql(ASSET_CHECKS, {"path": CHECKED_ASSET})["assetNodeOrError"]["assetChecksOrError"]["checks"]
-    with ui_step(page, server, f"open the Checks tab of {path}"):
-        page.goto(f"{server.url}/assets/{path}")
-        page.get_by_role("tab", name="Checks").click()
-        if any(check["name"] == COVERAGE_CHECK for check in checks):
-            page.get_by_text(COVERAGE_CHECK, exact=True).first.click()
-        expect(page.get_by_text(f"Checks ({len(checks)})")).to_be_visible()
-        expect(page.get_by_text("About", exact=True)).to_be_visible()  # the selected check's panel
-        page.screenshot(path=screenshots / "coverage-check.png")
-
-
-def screenshot_asset_graph(page: Page, server: DagsterDev, group: str, screenshots: Path) -> None:
-    with ui_step(page, server, "show the asset graph"):
-        page.goto(f"{server.url}/asset-groups")
-        page.get_by_role("textbox", name="Search and filter assets").focus()
-        page.keyboard.type(f"group:{group}")
-        page.keyboard.press("Enter")
-        expect(page.get_by_role("link", name=re.compile(r"% filled")).first).to_be_in_viewport()
-        page.screenshot(path=screenshots / "asset-graph.png")
-
-
 @pytest.mark.timeout(480)
 def test_backfills_from_the_ui_and_graphql(page, dagster_dev, tmp_path):
     server = dagster_dev
-    # the README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; other runs keep theirs out of the work tree
-    screenshots = README_SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
-    assets = server.assets()
+    screenshots = tmp_path  # the README's come from the demo's instance (`make screenshots`)
+    assets = graph_assets(server)
     ui_paths = [table.asset_key.path for table in UI_TABLES]
     from_ui = [a for a in assets if a.path in ui_paths]
     # The rest of Phase 3 and Phase 4, whatever they hold by now: exact day ranges, unpartitioned assets whole.
@@ -398,8 +229,8 @@ def test_backfills_from_the_ui_and_graphql(page, dagster_dev, tmp_path):
         assert dates and dates <= GAME_DAYS, f"{table} holds {sorted(dates)}, expected rows on {sorted(GAME_DAYS)} only"
 
     rebuild_missing_day_with_the_cli(server)
-    screenshot_checks_tab(page, server, screenshots)
-    screenshot_asset_graph(page, server, PHASE3_GROUP, screenshots)
+    screenshot_checks_tab(page, server, CHECKED_ASSET, screenshots / "coverage-check.png")
+    screenshot_asset_graph(page, server, PHASE3_GROUP, screenshots / "asset-graph.png")
 
 
 def rebuild_missing_day_with_the_cli(server: DagsterDev) -> None:
@@ -415,5 +246,5 @@ def rebuild_missing_day_with_the_cli(server: DagsterDev) -> None:
     launched = re.search(r"launched backfill (\S+):", done.stdout)
     assert launched and f"to rebuild: {DAY3}" in done.stdout, done.stdout
     wait_for_backfill(server, launched.group(1))
-    rebuilt = table_dates(server, [a for a in server.assets() if a.path == TEAM_OFFENSE_GAME_SUMMARY.asset_key.path])
+    rebuilt = table_dates(server, [a for a in graph_assets(server) if a.path == TEAM_OFFENSE_GAME_SUMMARY.asset_key.path])
     assert rebuilt == {TEAM_OFFENSE_GAME_SUMMARY.qualified_name: GAME_DAYS}
