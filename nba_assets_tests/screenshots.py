@@ -28,7 +28,7 @@ PICK_SLATE = ["nba_predictions", "pick_slate"]
 SYSTEM_DAILY_PERFORMANCE = ["nba_predictions", "system_daily_performance"]
 PREDICTION_EVALUATION = ["nba_predictions", "prediction_evaluation"]
 SENSORS = ["pregame_ready", "results_arrived", "slate_published_in_time", "daily_run_failure_alert"]
-PLOTS_VIEWPORT = {"width": 1400, "height": 1300}
+TALL_VIEWPORT = {"width": 1400, "height": 1300}
 
 MATERIALIZATIONS = """
 query Materializations($path: [String!]!, $partitions: [String!]) {
@@ -67,26 +67,33 @@ def screenshot_season(page: Page, server: DagsterDev, first_day: dt.date, path: 
                                          "height": metadata["y"] - 8})
 
 
-def screenshot_markdown(page: Page, server: DagsterDev, label: str, expected: str, path: Path) -> None:
-    """The Markdown dialog of the metadata entry `label` on the page open now."""
+def screenshot_markdown(page: Page, label: str, expected: str, path: Path) -> None:
+    """The Markdown dialog of the metadata entry `label` on the page open now, as far as the window shows it (the
+    page behind it left out)."""
     row = page.get_by_role("row").filter(has=page.get_by_text(label, exact=True))
     row.get_by_text("[Show Markdown]").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text(expected).first).to_be_visible()
-    dialog.screenshot(path=path)
+    for image in dialog.locator("img").all():
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=image.element_handle())
+    box, window = dialog.bounding_box(), page.viewport_size
+    top = max(box["y"], 0)
+    page.screenshot(path=path, clip={"x": box["x"], "y": top, "width": box["width"],
+                                     "height": min(box["y"] + box["height"], window["height"]) - top})
 
 
 def screenshot_slate(page: Page, server: DagsterDev, today: str, path: Path) -> None:
     with ui_step(page, server, f"show tonight's slate ({'/'.join(PICK_SLATE)} on {today})"):
         page.goto(f"{server.url}/assets/{'/'.join(PICK_SLATE)}?view=partitions&partition={today}")
         expect(page.get_by_text("Materialized", exact=True)).to_be_visible()  # the selected day's status tag
-        screenshot_markdown(page, server, "slate", f"{today} · ", path)
+        screenshot_markdown(page, "slate", f"{today} · ", path)
 
 
 def screenshot_performance_plots(page: Page, server: DagsterDev, path: Path) -> None:
     """Each day's accuracy of each prediction system, plotted by the UI from the partitions' metadata."""
     with ui_step(page, server, f"plot the metadata of {'/'.join(SYSTEM_DAILY_PERFORMANCE)}"):
-        page.set_viewport_size(PLOTS_VIEWPORT)
+        page.set_viewport_size(TALL_VIEWPORT)
         page.goto(f"{server.url}/assets/{'/'.join(SYSTEM_DAILY_PERFORMANCE)}")
         page.get_by_role("button", name=re.compile(r"Plots$")).click()
         expect(page.get_by_text("hit_rate__ensemble_v1", exact=True)).to_be_visible()
@@ -97,8 +104,10 @@ def screenshot_performance_plots(page: Page, server: DagsterDev, path: Path) -> 
 
 def screenshot_evaluation(page: Page, server: DagsterDev, path: Path) -> None:
     with ui_step(page, server, f"show the report of {'/'.join(PREDICTION_EVALUATION)}"):
+        page.set_viewport_size(TALL_VIEWPORT)
         page.goto(f"{server.url}/assets/{'/'.join(PREDICTION_EVALUATION)}")
-        screenshot_markdown(page, server, "report", "ensemble_v1", path)
+        screenshot_markdown(page, "report", "ensemble_v1", path)
+        page.set_viewport_size(VIEWPORT)
 
 
 def screenshot_automation(page: Page, server: DagsterDev, path: Path) -> None:
@@ -106,6 +115,9 @@ def screenshot_automation(page: Page, server: DagsterDev, path: Path) -> None:
         page.goto(f"{server.url}/automation")
         for sensor in SENSORS:
             expect(page.get_by_text(sensor, exact=True)).to_be_visible()
+        expect(page.get_by_text("Standard sensor")).to_have_count(3)  # the rows' details, loaded after the names
+        expect(page.get_by_text("Run status sensor")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^Scheduled At "))).to_be_visible()
         page.screenshot(path=path)
 
 
