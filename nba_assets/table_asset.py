@@ -19,13 +19,19 @@ from nba_assets.storage.schema import TableSchema, registered
 WAREHOUSE_POOL = "warehouse"
 
 
+IN_FORCE = "nba_assets/in_force"  # input metadata: the step uses the latest upstream row on or before each day
+
+
 def _same_day_tables(ins: Mapping[str, dg.AssetIn]) -> tuple[TableSchema, ...]:
     """The partitioned tables among the inputs whose partition mapping reaches the day itself: a day can only be
-    published when the same day of each of them is (history windows end the day before and never need it)."""
+    published when the same day of each of them is (history windows end the day before and never need it, and
+    an `in_force` input needs only its latest published day, which is not the day itself on most days)."""
     tables = []
     for asset_in in ins.values():
         mapping = asset_in.partition_mapping
         if mapping is not None and not (isinstance(mapping, dg.TimeWindowPartitionMapping) and mapping.end_offset >= 0):
+            continue
+        if (asset_in.metadata or {}).get(IN_FORCE):
             continue
         table = registered(*asset_in.key.path)
         if table.partitioned:

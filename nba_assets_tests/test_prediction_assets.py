@@ -4,13 +4,14 @@ and grading covers every prediction."""
 
 import json
 
+import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
 
 from nba_assets.phase3.assets import PHASE3_ASSETS
 from nba_assets.phase4.assets import PHASE4_ASSETS
-from nba_assets.predictions.assets import PREDICTION_ASSETS, REPORT_ASSETS
+from nba_assets.predictions.assets import PREDICTION_ASSETS, REPORT_ASSETS, points_model
 from nba_assets.predictions.evaluation import evaluation_report, format_report
 from nba_assets.predictions.model import MIN_TRAINING_ROWS
 from nba_assets.predictions.probability import EV_MARGIN
@@ -107,6 +108,23 @@ def test_range_run_equals_per_day_runs(league_2021, history_until_day_before, tm
             assert len(expected) > 0, table
             pd.testing.assert_frame_equal(rows_on(per_day, table, date_column, [day]), expected, check_exact=True, obj=table)
     pd.testing.assert_frame_equal(read_table(per_day, "nba_predictions.points_model"), read_table(ranged, "nba_predictions.points_model"))
+
+
+def test_a_daily_run_without_the_model_step_publishes_with_the_model_in_force(league_2021, history_until_day_before, tmp_path):
+    """The daily path trains a model only on a month's first day; a later day's pre-game run (no points_model step)
+    on the same instance publishes its predictions with the model in force instead of quarantining them for a
+    points_model partition that never exists on that day."""
+    warehouse = copy_warehouse(history_until_day_before, tmp_path, "daily")
+    without_model = [a for a in GRAPH if points_model.key not in a.keys]
+    with dg.instance_for_test() as instance:
+        assert materialize(GRAPH, league_2021, warehouse, CUTOFF.strftime("%Y-%m-%d"), instance=instance,
+                           selection=[points_model]).success
+        assert materialize(GRAPH, league_2021, warehouse, DAY.strftime("%Y-%m-%d"), instance=instance,
+                           selection=without_model).success
+    predictions = rows_on(warehouse, "nba_predictions.player_prop_predictions", "game_date", [DAY])
+    assert len(predictions) > 200
+    assert (predictions.loc[predictions["system_id"] == "xgboost_v1", "model_id"] == "xgboost_v1_20211101").all()
+    assert read_table(warehouse, "nba_quality.quarantine").empty
 
 
 def test_probabilities_bets_and_the_evaluation_asset(history_until_day_before, tmp_path, monkeypatch):

@@ -42,7 +42,7 @@ from nba_assets.predictions.tables import (
 from nba_assets.raw.resource import RawSourceResource, raw_key
 from nba_assets.storage.ledger import Ledger
 from nba_assets.storage.warehouse import Warehouse
-from nba_assets.table_asset import WAREHOUSE_POOL, history, rows_per_day, same_day, table_asset, window_dates
+from nba_assets.table_asset import IN_FORCE, WAREHOUSE_POOL, history, rows_per_day, same_day, table_asset, window_dates
 
 GROUP = "predictions"
 TRAINING_WINDOW = dg.TimeWindowPartitionMapping(start_offset=-TRAINING_WINDOW_DAYS, end_offset=-1,
@@ -106,7 +106,8 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
     group=GROUP,
     ins={"features": dg.AssetIn(key=ML_FEATURE_STORE.asset_key, partition_mapping=FEATURES_AND_LOOKBACK),
          "player_history": history(PLAYER_GAME_SUMMARY, LOOKBACK_DAYS),
-         "models": dg.AssetIn(key=POINTS_MODEL.asset_key, partition_mapping=MODELS_IN_FORCE)},
+         # the model in force: a model partition exists only on the days one is trained (IN_FORCE)
+         "models": dg.AssetIn(key=POINTS_MODEL.asset_key, partition_mapping=MODELS_IN_FORCE, metadata={IN_FORCE: True})},
 )
 def player_prop_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, features: pd.DataFrame,
                             player_history: pd.DataFrame, models: pd.DataFrame):
