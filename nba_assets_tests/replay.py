@@ -7,7 +7,7 @@ correction is injected into the league's timeline: a made two-point field goal o
 player, moved to the right teammate days later (box score and play-by-play; team totals and the final score do not
 change), as NBA stat corrections are.
 
-`python -m nba_assets_tests.replay` runs the week and prints its timeline.
+Used by test_replay.py; `python -m nba_assets_tests.replay` runs the same week and prints its timeline.
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ from simulated_league import KNOWN_AT, SUPERSEDED_AT, SimulatedLeague
 SEASON = 2025
 OPENING_NIGHT = dt.date(2025, 10, 21)
 WEEK = [dt.date(2025, 12, 27) + dt.timedelta(days=n) for n in range(7)]  # Saturday to Friday: a postponed game, a new month
-# the clock's ticks each day, US Eastern: overnight results, morning rosters and lines, afternoon reports, the evening's
-# reports an hour before tip-off (18:00 for 19:00-19:59 games, ...), the last tip-offs
-TICKS = ("01:30", "10:30", "12:15", "17:45", "18:40", "19:40", "21:15")
-HISTORY_KNOWN_AT = "06:00"  # the backfill of the days before the week runs on the week's first morning
+# the clock's ticks each day, US Eastern: overnight results and the first publication from the opening lines, the
+# lines moved by midday, the injury report an hour before the 19:00-19:59 tip-offs (issued at 18:00). Three ticks a
+# day keep the replay to a few minutes; the sensors' own cadence (5 and 15 minutes) only adds runs between them.
+TICKS = ("01:30", "12:15", "18:40")
+HISTORY_KNOWN_AT = "01:15"  # the backfill of the days before the week, once the last box scores of the eve are in
 CORRECTED_GAME_DAY = dt.date(2025, 12, 28)
 CORRECTION_KNOWN_AT = pd.Timestamp("2025-12-30 14:00", tz=TIMEZONE).tz_convert("UTC")
 
@@ -147,13 +148,15 @@ class Replay:
     def raw(self) -> RawSourceResource:
         return RawSourceResource(raw_dir=str(self.raw_dir))
 
-    def resources(self) -> dict:
-        return {**duckdb_resources(str(self.warehouse), self.raw), "clock": Clock(frozen_at=self.now.isoformat())}
+    def resources(self, warehouse: Path | None = None) -> dict:
+        return {**duckdb_resources(str(warehouse or self.warehouse), self.raw), "clock": Clock(frozen_at=self.now.isoformat())}
 
-    def execute(self, job_name: str, partition_key: str | None, tags: dict) -> dg.ExecuteInProcessResult:
+    def execute(self, job_name: str, partition_key: str | None, tags: dict,
+                warehouse: Path | None = None) -> dg.ExecuteInProcessResult:
+        """One run of `job_name`, in-process, on the replay's warehouse (or another one: `warehouse`)."""
         started = time.perf_counter()
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=self.instance, partition_key=partition_key, tags=tags, resources=self.resources(),
+            instance=self.instance, partition_key=partition_key, tags=tags, resources=self.resources(warehouse),
             raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
         self.last_seconds = time.perf_counter() - started
         return result
@@ -224,10 +227,13 @@ class Replay:
 
         return self.resources()["warehouse"].read_table(PICK_PUBLICATIONS)
 
-    def run_week(self) -> None:
+    def run_week(self, echo: bool = False) -> None:
         for day in [*WEEK, WEEK[-1] + dt.timedelta(days=1)]:
             for clock in TICKS if day in WEEK else TICKS[:1]:  # the day after the week: its overnight results
+                seen = len(self.timeline)
                 self.tick(eastern(day, clock))
+                for event in self.timeline[seen:] if echo else ():
+                    print(event.line(), flush=True)
 
 
 def play_league() -> SimulatedLeague:
@@ -252,9 +258,8 @@ def main() -> None:  # pragma: no cover - a developer's view of the same replay
         league, correction = inject_correction(league, CORRECTED_GAME_DAY, CORRECTION_KNOWN_AT, scorers)
         replay = Replay(folder, league, instance, CapturingNotifier())
         replay.backfill_history()
-        replay.run_week()
-        for event in replay.timeline:
-            print(event.line())
+        print(replay.timeline[0].line(), flush=True)
+        replay.run_week(echo=True)
         print(f"correction: {correction}")
         print(f"alerts: {replay.notifier.alerts}")
         print(f"folder: {folder} (warehouse.duckdb, raw/); wall time {time.perf_counter() - started:.0f} s")
