@@ -60,7 +60,6 @@ BODY_RAW_WINDOWS = {
 # pre-game run (a backfill publishes nothing), a MERGE on its key.
 UNPLANNED_STEPS = {"nba_predictions__pick_slate"}
 LEDGER_STEPS = {"nba_predictions__pick_publications"}
-FIXED_BYTES = {BOOL: 1}
 DEFAULT_FIXED_BYTES = 8  # INT64, FLOAT64, DATE, TIMESTAMP
 MB = 1024 * 1024
 MINIMUM_BILLED_PER_TABLE = 10 * MB  # on-demand pricing bills at least 10 MB per table a query references
