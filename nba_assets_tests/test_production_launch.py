@@ -261,15 +261,17 @@ def deployment(postgres: PostgresServer, emulator: str, league: Path, folder: Pa
            "NBA_ASSETS_BQ_RAW_DATASET": settings.raw_dataset, "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("NBA_ASSETS_RAW_DIR", None)
     dagster = str(Path(sys.executable).with_name("dagster"))
-    processes = [_start("code-server", [dagster, "api", "grpc", "--module-name", "nba_assets.definitions",
-                                        "--host", "127.0.0.1", "--port", str(code_port)], env, home)]
-    _wait_for_port(code_port, processes[0])  # the daemon and the webserver find the code loaded
     workspace = str(home / "workspace.yaml")
-    processes.append(_start("daemon", [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w", workspace], env, home))
-    processes.append(_start("webserver", [str(Path(sys.executable).with_name("dagster-webserver")), "-h", "127.0.0.1",
-                                          "-p", str(web_port), "-w", workspace], env, home))
-    running = Deployment(home, env, f"http://127.0.0.1:{web_port}", settings, processes)
-    try:
+    processes = []
+    try:  # everything started is stopped, also when a later start or wait fails
+        processes.append(_start("code-server", [dagster, "api", "grpc", "--module-name", "nba_assets.definitions",
+                                                "--host", "127.0.0.1", "--port", str(code_port)], env, home))
+        _wait_for_port(code_port, processes[0])  # the daemon and the webserver find the code loaded
+        processes.append(_start("daemon", [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w", workspace],
+                                env, home))
+        processes.append(_start("webserver", [str(Path(sys.executable).with_name("dagster-webserver")), "-h", "127.0.0.1",
+                                              "-p", str(web_port), "-w", workspace], env, home))
+        running = Deployment(home, env, f"http://127.0.0.1:{web_port}", settings, processes)
         _wait_until_loaded(running)
         yield running
     finally:
