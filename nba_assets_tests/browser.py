@@ -4,10 +4,8 @@ the page, and the README's views captured."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +19,8 @@ import pytest
 import requests
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect, sync_playwright
+
+from nba_assets_tests.servers import free_port, graphql, stop_process_group
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 README_SCREENSHOTS = PROJECT_ROOT / "docs" / "images"
@@ -51,11 +51,7 @@ class DagsterDev:
     warehouse: Path | None = None
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
-        response = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30)
-        response.raise_for_status()
-        body = response.json()
-        assert "errors" not in body, f"GraphQL errors: {body['errors']}"
-        return body["data"]
+        return graphql(self.url, query, variables)
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -77,31 +73,6 @@ def chromium_problem() -> str | None:
         return None
     return (f"Chromium is not at {CHROMIUM} and could not be installed ({problem or 'no output'}). "
             f"Install it with `sudo {INSTALL_CHROMIUM}`, i.e. `apt-get install chromium chromium-driver`.")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _stop_process_group(process: subprocess.Popen, grace_seconds: float = 20) -> None:
-    """SIGTERM the whole session (webserver, daemon, code servers, run workers), SIGKILL what outlives the grace."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace_seconds
-    while time.monotonic() < deadline:
-        process.poll()  # reaps the leader, so only live members keep the group alive
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.5)
-    else:
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
 
 
 def _wait_until_loaded(server: DagsterDev, process: subprocess.Popen) -> None:
@@ -144,7 +115,7 @@ def running_dagster_dev(env: dict, log: Path, scratch: Path, warehouse: Path | N
         _wait_until_loaded(server, process)
         yield server
     finally:
-        _stop_process_group(process)
+        stop_process_group(process)
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -16,17 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from nba_assets_tests.servers import free_port
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EMULATOR_PYTHON = PROJECT_ROOT / ".venv-bqemu" / "bin" / "python"
 LAUNCHER = PROJECT_ROOT / "tools" / "bqemulator" / "launch.py"
 EMULATOR_PROJECT = "nba-assets-test"
 STARTUP_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def require_emulator_venv() -> None:

@@ -15,13 +15,14 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from nba_assets_tests.servers import free_port
 
 USER, PASSWORD, DATABASE = "dagster", "dagster", "dagster"
 
@@ -51,12 +52,6 @@ def server_binaries() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_postgres() -> Iterator[PostgresServer]:
     binaries = server_binaries()
@@ -67,7 +62,7 @@ def running_postgres() -> Iterator[PostgresServer]:
     if as_postgres:
         account = pwd.getpwnam("postgres")
         os.chown(folder, account.pw_uid, account.pw_gid)
-    data, log, port = folder / "data", folder / "server.log", _free_port()
+    data, log, port = folder / "data", folder / "server.log", free_port()
 
     def run(*args: str) -> None:
         done = subprocess.run([*as_postgres, *args], capture_output=True, text=True)

@@ -55,6 +55,7 @@ from nba_assets_tests.backends import upload_raw
 from nba_assets_tests.builders import RANGE_END, RANGE_START
 from nba_assets_tests.emulator import EMULATOR_PROJECT
 from nba_assets_tests.postgres import PostgresServer, running_postgres
+from nba_assets_tests.servers import free_port, graphql, stop_process_group
 
 # a reference run, a deployment started and a whole-graph backfill through it (about 8 min on a loaded 2-core
 # machine): longer than the default per-test limit
@@ -91,12 +92,6 @@ query Statuses($path: [String!]!) {
   assetNodeOrError(assetKey: {path: $path}) {
     ... on AssetNode { assetPartitionStatuses {
       ... on TimePartitionStatuses { ranges { status startKey endKey } } } } } }"""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def deployment_instance_config(postgres: PostgresServer) -> dict:
@@ -138,23 +133,8 @@ class Process:
     popen: subprocess.Popen
     log: Path
 
-    def stop(self, grace_seconds: float = 20) -> None:
-        """SIGTERM to the process's session (it and everything it started), SIGKILL to what outlives the grace."""
-        try:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + grace_seconds
-        while time.monotonic() < deadline:
-            self.popen.poll()
-            try:
-                os.killpg(self.popen.pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.5)
-        else:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(timeout=30)
+    def stop(self) -> None:
+        stop_process_group(self.popen, wait_seconds=30)
 
 
 @dataclasses.dataclass
@@ -166,11 +146,7 @@ class Deployment:
     processes: list[Process]
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
-        response = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60)
-        response.raise_for_status()
-        body = response.json()
-        assert "errors" not in body, f"GraphQL errors: {body['errors']}"
-        return body["data"]
+        return graphql(self.url, query, variables, timeout=60)
 
     def logs(self, lines: int = 40) -> str:
         return "\n".join(f"--- {p.name} ---\n" + "\n".join(p.log.read_text(errors="replace").splitlines()[-lines:])
