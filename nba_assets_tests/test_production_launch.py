@@ -13,9 +13,10 @@ backfill policy) is launched through GraphQL as the UI's Launch backfill on the 
 check of every table has its result for every day, the partition statuses show every day materialized. The table
 comparison is printed.
 
-Not here yet: a run's worker killed mid-backfill and the backfill resumed (issue 12 point 4). Re-executing this job
-backfill from failure fails in Dagster 1.13.27's backfill daemon (job_backfill._fetch_last_run requires a partition
-name and gets the single-run policy's PartitionKeyRange).
+Then, on a second deployment, the same backfill's run worker is killed mid-run with the step processes it started
+(SIGKILL, as when a pod dies): run monitoring fails the run and frees its pool slot, the daemon's run retry
+(deploy/dagster.yaml: one retry, from failure) resumes it as a new run that executes only the steps the killed run
+had not finished, and the tables end equal to the clean run's. The kill-and-resume timeline is printed.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from nba_assets.raw.resource import RawSourceResource
 from nba_assets.resources import bigquery_resources, duckdb_resources
 from nba_assets.settings import BigQuerySettings
 from nba_assets.storage.bigquery import BigQueryJobs
+from nba_assets.table_asset import WAREHOUSE_POOL
 from nba_assets_tests.backends import upload_raw
 from nba_assets_tests.builders import RANGE_END, RANGE_START
 from nba_assets_tests.emulator import EMULATOR_PROJECT
@@ -72,6 +74,8 @@ POLL_SECONDS, FREE_SLOTS_SECONDS = 2, 5
 START_SECONDS = 240
 BACKFILL_SECONDS = 1200
 UNFINISHED_BACKFILL = {"REQUESTED", "CANCELING", "FAILING"}
+PARENT_RUN_TAG = "dagster/parent_run_id"  # set on every re-execution, the daemon's run retries included
+KILL_AFTER_STEPS = 4  # killed mid-graph: the retry has finished steps to skip
 POSTGRES_ENVIRONMENT = ("DAGSTER_PG_HOST", "DAGSTER_PG_USERNAME", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB")
 
 LOCATIONS = """
@@ -335,15 +339,14 @@ def backfill_run_ids(instance: dg.DagsterInstance, backfill_id: str) -> list[str
     return [r.dagster_run.run_id for r in records]
 
 
-def check_finished_deployment(deployment: Deployment, backfill_ids: list[str], reference: dict, title: str) -> None:
-    """Tables equal to the reference; every check of every table with its result for each day of the range (a
-    summary per check naming the days checked and failed, each failing day also on its own); every day materialized
-    in the partition statuses."""
+def check_finished_deployment(deployment: Deployment, run_ids: list[str], reference: dict, title: str) -> None:
+    """Tables equal to the reference; every check of every table with its result for each day of the range in
+    one of the runs (a summary per check naming the days checked and failed, each failing day also on its own);
+    every day materialized in the partition statuses."""
     assert not table_differences(snapshot(deployment.resources()), reference, title)
     days = [d.strftime("%Y-%m-%d") for d in pd.date_range(FIRST_DAY, LAST_DAY)]
     with deployment.instance() as instance:
-        runs = [run_id for backfill_id in backfill_ids for run_id in backfill_run_ids(instance, backfill_id)]
-        evaluations = check_evaluations(instance, runs)
+        evaluations = check_evaluations(instance, run_ids)
     # each check of a day range reports every day it checked in one summary (checks.governance), and each failing
     # day as an evaluation of its own partition
     summaries = {(e.asset_key.path[-1], e.check_name): e for e in evaluations if e.partition is None}
@@ -376,7 +379,7 @@ def clean_backfill(postgres, bigquery_emulator, league, reference, tmp_path_fact
         print(f"\nclean backfill {backfill_id}: {backfill['status']} in {time.monotonic() - started:.0f} s, "
               f"{len(backfill['runs'])} runs")
         assert backfill["status"] == "COMPLETED_SUCCESS", f"{backfill}\n{clean.logs()}"
-        check_finished_deployment(clean, [backfill_id], reference,
+        check_finished_deployment(clean, [run["runId"] for run in backfill["runs"]], reference,
                                   "clean backfill through the daemon (BigQuery emulator) vs one in-process range run (DuckDB)")
         return snapshot(clean.resources())
 
@@ -387,3 +390,121 @@ def test_a_whole_graph_backfill_through_the_daemon(clean_backfill):
     assert model_dates == [MONTH_START]
     predicted = set(pd.to_datetime(clean_backfill["player_prop_predictions"]["game_date"]).dt.strftime("%Y-%m-%d"))
     assert NO_GAME_DAY not in predicted and MONTH_START in predicted and len(predicted) == len(pd.date_range(FIRST_DAY, LAST_DAY)) - 1
+
+
+def descendants(pid: int) -> list[int]:
+    """pid and every process below it (from /proc), parents first."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(parent, []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop(0)
+        found.append(current)
+        queue.extend(children.get(current, []))
+    return found
+
+
+def worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The run worker's pid, as the code server's default run launcher reports it."""
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        message = record.dagster_event.message or ""
+        if message.startswith("Started process for run (pid: "):
+            return int(message.split("pid: ")[1].split(")")[0])
+    return None
+
+
+def step_progress(instance: dg.DagsterInstance, run_id: str) -> tuple[set[str], list[str]]:
+    """(steps succeeded, steps started and not finished) of a run."""
+    started, finished, succeeded = [], set(), set()
+    for record in instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS,
+                                                     dg.DagsterEventType.STEP_FAILURE}):
+        if record.dagster_event.event_type == dg.DagsterEventType.STEP_START:
+            started.append(record.step_key)
+        else:
+            finished.add(record.step_key)
+            if record.dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS:
+                succeeded.add(record.step_key)
+    return succeeded, [step for step in started if step not in finished]
+
+
+def claimed_slots(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    return [slot.step_key for slot in instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots
+            if slot.run_id == run_id]
+
+
+def test_a_killed_run_worker_is_failed_freed_and_resumed_by_the_daemon_to_the_clean_tables(
+        postgres, bigquery_emulator, league, reference, tmp_path):
+    timeline: list[tuple[float, str]] = []
+    started = time.monotonic()
+
+    def note(event: str) -> None:
+        timeline.append((time.monotonic() - started, event))
+        print(f"  {timeline[-1][0]:7.1f}  {event}")
+
+    print("\nkill-and-resume timeline (seconds since the backfill was launched):")
+    with deployment(postgres, bigquery_emulator, league, tmp_path) as prod, prod.instance() as instance:
+        backfill_id = whole_graph_backfill(prod, "whole graph, its worker killed")
+        note(f"backfill {backfill_id} launched through GraphQL")
+        deadline = time.monotonic() + BACKFILL_SECONDS
+
+        def wait(condition, what: str):
+            while not (found := condition()):
+                assert time.monotonic() < deadline, f"{what} within {BACKFILL_SECONDS} s\n{prod.logs()}"
+                time.sleep(0.2)
+            return found
+
+        def mid_way():
+            for run_id in backfill_run_ids(instance, backfill_id):
+                succeeded, running = step_progress(instance, run_id)
+                pid = worker_pid(instance, run_id)
+                if len(succeeded) >= KILL_AFTER_STEPS and running and pid and claimed_slots(instance, run_id):
+                    return run_id, pid, succeeded, running
+            return None
+
+        run_id, pid, done_before_kill, running = wait(mid_way, "no run of the backfill got mid-way")
+        killed = descendants(pid)
+        for process in killed:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process, signal.SIGKILL)
+        note(f"run {run_id[:8]}: {len(done_before_kill)} steps done, {', '.join(running)} running with a "
+             f"'{WAREHOUSE_POOL}' slot; SIGKILL to its worker (pid {pid}) and the {len(killed) - 1} step processes it "
+             f"started (pids {killed[1:]})")
+
+        wait(lambda: instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE, "the killed run was not failed")
+        reason = [r.dagster_event.message for r in instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE)]
+        note(f"run {run_id[:8]} FAILURE: {reason[-1] if reason else '(no failure message)'}")
+        wait(lambda: not claimed_slots(instance, run_id), "the killed run's pool slot was not freed")
+        note(f"run {run_id[:8]}: its '{WAREHOUSE_POOL}' slot freed")
+
+        def retry():
+            runs = instance.get_runs(filters=dg.RunsFilter(tags={PARENT_RUN_TAG: run_id}))
+            return runs[0] if runs else None
+
+        retry_id = wait(retry, "the daemon did not retry the killed run").run_id
+        note(f"the daemon's run retry: run {retry_id[:8]} (from failure) launched")
+
+        def retry_finished():
+            status = instance.get_run_by_id(retry_id).status
+            return status if status in {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
+                                        dg.DagsterRunStatus.CANCELED} else None
+
+        retry_status = wait(retry_finished, "the retry did not finish")
+        done_by_killed_run, _ = step_progress(instance, run_id)
+        done_by_retry, _ = step_progress(instance, retry_id)
+        note(f"run {retry_id[:8]} {retry_status.value}: {len(done_by_retry)} steps, the {len(done_by_killed_run)} "
+             f"the killed run finished not repeated")
+        backfill = wait_for_backfill(prod, backfill_id)
+        note(f"backfill {backfill_id} {backfill['status']} (its runs: "
+             f"{', '.join(r['runId'][:8] + ' ' + r['status'] for r in backfill['runs'])})")
+
+        assert retry_status == dg.DagsterRunStatus.SUCCESS, prod.logs()
+        # the kill took: the killed run never finished by itself, and the retry resumed it instead of starting over
+        assert not instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)
+        assert done_before_kill <= done_by_killed_run and not done_by_killed_run & done_by_retry
+        assert set(running) - done_by_killed_run <= done_by_retry
+        check_finished_deployment(prod, [run_id, retry_id], reference,
+                                  "killed and resumed backfill (BigQuery emulator) vs one in-process range run (DuckDB)")
