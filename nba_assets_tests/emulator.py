@@ -4,7 +4,6 @@ tools/bqemulator), started on a free loopback port and stopped with its whole pr
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 import urllib.error
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nba_assets_tests.servers import free_port
+from nba_assets_tests.servers import free_port, stop_process_group
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 EMULATOR_PYTHON = PROJECT_ROOT / ".venv-bqemu" / "bin" / "python"
@@ -67,9 +66,4 @@ def running_emulator(folder: Path) -> Iterator[str]:
         wait_until_answering(endpoint, process, log)
         yield endpoint
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process, grace_seconds=10)
