@@ -2,6 +2,7 @@
 (its as-of reconstruction counts), a withdrawn pick, a snapshot taken after tip-off, a lined player on no roster and
 a postponed game; checked row by row, in the text, JSON and Markdown forms."""
 
+import dataclasses
 import json
 
 import duckdb
@@ -11,7 +12,7 @@ import pytest
 from nba_assets import cli
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, UPCOMING_PLAYER_GAME_CONTEXT
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE
-from nba_assets.predictions.slate import build_slate, load_slate_inputs, slate_markdown
+from nba_assets.predictions.slate import SlateInputs, build_slate, build_slates, load_slate_inputs, slate_markdown
 from nba_assets.predictions.tables import PICK_PUBLICATIONS, PLAYER_PROP_PREDICTIONS, PREDICTION_ACCURACY
 from nba_assets.raw.resource import RawSourceResource
 from nba_assets.storage.ledger import DuckDBLedger
@@ -151,14 +152,61 @@ def test_the_markdown_slate_is_the_same_table(day_folder):
     assert "- Al Horford (BOS): held back, injury report: out; withdrawn at 18:40 ET" in markdown
 
 
-def test_a_ranges_slates_split_by_day_equal_each_days_own(day_folder):
+def _inputs(day_folder, start: pd.Timestamp, end: pd.Timestamp) -> SlateInputs:
+    return load_slate_inputs(DuckDBWarehouse(database=str(day_folder / "warehouse.duckdb")),
+                             RawSourceResource(raw_dir=str(day_folder / "raw")), start.date(), end.date())
+
+
+def test_a_ranges_slates_equal_each_days_own(day_folder):
     before, after = DAY - pd.Timedelta(days=1), DAY + pd.Timedelta(days=1)
-    inputs = load_slate_inputs(DuckDBWarehouse(database=str(day_folder / "warehouse.duckdb")),
-                               RawSourceResource(raw_dir=str(day_folder / "raw")), before.date(),
-                               (after + pd.Timedelta(days=1)).date())
-    by_day = inputs.by_day([before, DAY, after])
-    assert build_slate(by_day[DAY], DAY.date()) == _slate(day_folder)
-    assert len(by_day[DAY].predictions) == 3 and len(by_day[DAY].schedule) == 3
+    slates = build_slates(_inputs(day_folder, before, after + pd.Timedelta(days=1)), [before.date(), DAY.date(), after.date()])
+    assert slates[DAY.date()] == _slate(day_folder)
     for quiet in (before, after):
-        assert build_slate(by_day[quiet], quiet.date())["picks"] == []
-        assert all(len(getattr(by_day[quiet], field)) == 0 for field in ("ledger", "predictions", "props", "schedule"))
+        assert slates[quiet.date()] == {
+            "date": f"{quiet:%Y-%m-%d}", "system": "ensemble_v1", "games": 0,
+            "source": {"live_publications": 0, "first_published_at": None, "last_published_at": None, "live_games": 0,
+                       "reconstructed_games": 0},
+            "min_edge": None, "picks": [],
+            "left_out": {"below_min_edge": 0, "snapshots_after_tipoff": [], "unrostered": [], "held_back": [], "postponed": []},
+            "record": {"bets": 0, "wins": 0, "losses": 0, "pushes": 0, "voids": 0, "pending": 0, "hit_rate": None}}
+
+
+def _the_day_after(inputs: SlateInputs) -> SlateInputs:
+    """The same day's rows one day later, for the same players, bookmakers and snapshot times of day, in new games,
+    every prediction 2 points higher."""
+    def shifted(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        for column in frame.columns:
+            if pd.api.types.is_datetime64_any_dtype(frame[column]):
+                frame[column] = frame[column] + pd.Timedelta(days=1)
+        for column in ("prediction_id", "publication_id"):
+            if column in frame:
+                frame[column] = frame[column].str.replace("2025-12-30", "2025-12-31")
+        if "game_id" in frame:
+            frame["game_id"] = frame["game_id"] + "_next"
+        if "predicted_points" in frame:
+            frame["predicted_points"] = frame["predicted_points"] + 2.0
+        return frame
+    return SlateInputs(**{field.name: shifted(getattr(inputs, field.name)) for field in dataclasses.fields(inputs)})
+
+
+def test_two_days_in_one_range_keep_their_own_rows(day_folder):
+    """The same players, bookmakers, snapshots and publications on two days: every join of the range keys on the
+    day, so each day's slate is the one it has alone."""
+    day = _inputs(day_folder, DAY, DAY + pd.Timedelta(days=1))
+    next_day = _the_day_after(day)
+    both = SlateInputs(**{field.name: pd.concat([getattr(day, field.name), getattr(next_day, field.name)], ignore_index=True)
+                          for field in dataclasses.fields(day)})
+    following = (DAY + pd.Timedelta(days=1)).date()
+    for min_edge in (None, 2.0):
+        slates = build_slates(both, [DAY.date(), following], min_edge=min_edge)
+        assert slates == {DAY.date(): build_slate(day, DAY.date(), min_edge=min_edge),
+                          following: build_slate(next_day, following, min_edge=min_edge)}
+    assert slates[DAY.date()] == _slate(day_folder, min_edge=2.0)
+    assert [(p["player_lookup"], p["edge"], p["tipoff_utc"], p["over_price"], p["published_at"])
+            for p in slates[following]["picks"]] == [
+        ("tatum", 5.0, "2026-01-01T00:00:00+00:00", -115, "2025-12-31T23:40:00+00:00"),     # |32.5 − 27.5|
+        ("brunson", 2.5, "2026-01-01T03:00:00+00:00", -110, None)]                          # |29.0 − 26.5|
+    assert slates[following]["left_out"]["below_min_edge"] == 1  # brown, |20.0 − 21.5|
+    assert slates[following]["left_out"]["held_back"] == slates[DAY.date()]["left_out"]["held_back"]
+    assert slates[following]["source"]["live_publications"] == 2

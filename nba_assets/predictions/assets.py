@@ -25,7 +25,7 @@ from nba_assets.predictions.model import (
 from nba_assets.predictions.predict import build_predictions
 from nba_assets.predictions.publications import day_picks, picks_of_record, publication_rows
 from nba_assets.predictions.similarity import LOOKBACK_DAYS
-from nba_assets.predictions.slate import build_slate, load_slate_inputs, slate_markdown
+from nba_assets.predictions.slate import build_slates, load_slate_inputs, slate_markdown
 from nba_assets.predictions.tables import (
     DATASET,
     CHANGED,
@@ -263,10 +263,10 @@ def prediction_evaluation(context: dg.AssetExecutionContext, warehouse: Warehous
 )
 def pick_slate(context: dg.AssetExecutionContext, warehouse: Warehouse, raw: RawSourceResource) -> dg.MaterializeResult:
     start, end = window_dates(context)
-    days = [pd.Timestamp(key) for key in context.partition_keys]
-    inputs_by_day = load_slate_inputs(warehouse, raw, start, end).by_day(days)
+    days = [pd.Timestamp(key).date() for key in context.partition_keys]
+    slates = build_slates(load_slate_inputs(warehouse, raw, start, end), days)
     for key, day in zip(context.partition_keys, days):
-        slate = build_slate(inputs_by_day[day], day.date())
+        slate = slates[day]
         record, source = slate["record"], slate["source"]
         context.add_asset_metadata({
             "slate": dg.MetadataValue.md(slate_markdown(slate)),

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 from nba_assets.calendar import scheduled_games
@@ -38,6 +37,12 @@ from nba_assets.predictions.tables import (
 )
 
 SHOWN_INJURY_STATUSES = ("probable", "questionable", "doubtful", "out")
+# the picks' columns a slate shows (the per-pick loops go over these only)
+FLAG_FIELDS = ["injury_status_at_prediction", "window_complete", "missing_required_features", "predicted_points"]
+PICK_FIELDS = ["player_lookup", "player_full_name", "team_abbr", "opponent_team_abbr", "game_id", "tipoff_iso", "tipoff_et",
+               "line_bookmaker", "line_value", "over_price", "under_price", "line_snapshot_iso", "predicted_points", "edge",
+               "recommendation", "confidence_score", "flags", "pick_source", "published_iso", "model_id", "actual_points",
+               "bet_outcome", "result"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,22 +58,13 @@ class SlateInputs:
     props: pd.DataFrame
     schedule: pd.DataFrame
 
-    def day(self, day: pd.Timestamp) -> "SlateInputs":
-        def on(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-            return frame[pd.to_datetime(frame[column]) == day]
-        return SlateInputs(on(self.ledger, "game_date"), on(self.predictions, "game_date"),
-                           on(self.player_context, "game_date"), on(self.features, "game_date"),
-                           on(self.accuracy, "game_date"), on(self.players, "game_date"), on(self.props, "game_date"),
-                           on(self.schedule, "game_date"))
-
-    def by_day(self, days: list[pd.Timestamp]) -> dict[pd.Timestamp, "SlateInputs"]:
-        """Each day's rows, from one pass over each frame: a range's slates calling day() per day rescan the range."""
-        split = {}
-        for field in dataclasses.fields(self):
-            frame = getattr(self, field.name)
-            groups = dict(iter(frame.groupby(pd.to_datetime(frame["game_date"]), sort=False)))
-            split[field.name] = {day: groups.get(day, frame.iloc[0:0]) for day in days}
-        return {day: SlateInputs(**{name: split[name][day] for name in split}) for day in days}
+    def of_days(self, days: pd.DatetimeIndex) -> "SlateInputs":
+        """The rows dated on one of `days`, game_date as datetime64[ns] in every frame (the frames join on it)."""
+        def on(frame: pd.DataFrame) -> pd.DataFrame:
+            dates = pd.to_datetime(frame["game_date"]).astype("datetime64[ns]")
+            keep = dates.isin(days).to_numpy()
+            return frame[keep].assign(game_date=dates[keep])
+        return SlateInputs(**{field.name: on(getattr(self, field.name)) for field in dataclasses.fields(self)})
 
 
 def load_slate_inputs(warehouse, raw, start: dt.date, end: dt.date) -> SlateInputs:
@@ -110,66 +106,113 @@ def _integer(value):
     return None if pd.isna(value) else int(value)
 
 
-def _matchups(schedule: pd.DataFrame) -> dict[str, str]:
-    return {row.game_id: f"{row.away_team_tricode} @ {row.home_team_tricode}" for row in schedule.itertuples()}
+def _matchup(game) -> str:
+    return f"{game.away_team_tricode} @ {game.home_team_tricode}"
 
 
 def build_slate(inputs: SlateInputs, day: dt.date, system: str = SLATE_SYSTEM, min_edge: float | None = None) -> dict:
     """The slate of `day` for `system` as a JSON-ready dict (the shape `nba-assets picks --json` prints)."""
-    stamp = pd.Timestamp(day)
-    rows = inputs.day(stamp)
-    games = scheduled_games(rows.schedule) if len(rows.schedule) else pd.DataFrame(columns=["game_id", "tipoff_utc"])
+    return build_slates(inputs, [day], system, min_edge)[day]
+
+
+def build_slates(inputs: SlateInputs, days: list[dt.date], system: str = SLATE_SYSTEM,
+                 min_edge: float | None = None) -> dict[dt.date, dict]:
+    """The slate of each of `days` (build_slate's dict), from the rows of those days: every join, selection and
+    count is made once over the range, keyed on game_date, and split by day only to build each day's dict, so a
+    day's slate is the same whichever range it is made in."""
+    stamps = pd.DatetimeIndex([pd.Timestamp(day) for day in days]).astype("datetime64[ns]")
+    rows = inputs.of_days(stamps)
+    games = scheduled_games(rows.schedule)
     record_picks = picks_of_record(rows.ledger, rows.predictions)
     picks = _picks(rows, games, record_picks, system)
     shown = picks if min_edge is None else picks[picks["edge"] >= min_edge]
-    published = rows.ledger.drop_duplicates("publication_id")
-    return {
-        "date": stamp.strftime("%Y-%m-%d"),
-        "system": system,
-        "games": int(len(games)),
-        "source": {
-            "live_publications": int(len(published)),
-            "first_published_at": _iso(_utc(published["published_at"]).min()) if len(published) else None,
-            "last_published_at": _iso(_utc(published["published_at"]).max()) if len(published) else None,
-            "live_games": int(record_picks.loc[record_picks["pick_source"] == LIVE, "game_id"].nunique()),
-            "reconstructed_games": int(record_picks.loc[record_picks["pick_source"] == RECONSTRUCTION, "game_id"].nunique()),
-        },
-        "min_edge": min_edge,
-        "picks": [_pick_json(pick) for pick in shown.itertuples()],
-        "left_out": {
-            "below_min_edge": int(len(picks) - len(shown)),
-            "snapshots_after_tipoff": _late_snapshots(rows.props, games, _matchups(rows.schedule)),
-            "unrostered": _unrostered(rows),
-            "held_back": _held_back(rows, record_picks, system),
-            "postponed": [{"game_id": row.game_id, "matchup": f"{row.away_team_tricode} @ {row.home_team_tricode}"}
-                          for row in rows.schedule[rows.schedule["is_postponed"].fillna(False).astype(bool)].itertuples()],
-        },
-        "record": _record(picks),
-    }
+    shown = shown.assign(tipoff_iso=_once_per_moment(shown["tipoff_utc"], _iso),
+                         tipoff_et=_once_per_moment(shown["tipoff_utc"], _eastern),
+                         line_snapshot_iso=_once_per_moment(shown["line_snapshot_timestamp"], _iso),
+                         published_iso=_once_per_moment(shown["published_at"], _iso))
+    shown_json = _by_day(shown["game_date"], [_pick_json(pick) for pick in shown[PICK_FIELDS].itertuples(index=False)])
+    published = rows.ledger.drop_duplicates(["game_date", "publication_id"])
+    published_at = _utc(published["published_at"]).groupby(published["game_date"].to_numpy()).agg(["size", "min", "max"])
+    pick_games = record_picks.groupby(["game_date", "pick_source"])["game_id"].nunique()
+    games_per_day = games.groupby("game_date").size()
+    picks_per_day, shown_per_day = picks.groupby("game_date").size(), shown.groupby("game_date").size()
+    late = _late_snapshots(rows.props, games, rows.schedule)
+    unrostered = _unrostered(rows)
+    held_back = _held_back(rows, record_picks, system)
+    postponed = rows.schedule[rows.schedule["is_postponed"].fillna(False).astype(bool)]
+    postponed = _by_day(postponed["game_date"],
+                        [{"game_id": row.game_id, "matchup": _matchup(row)} for row in postponed.itertuples()])
+    records = _records(picks)
+    slates = {}
+    for day, stamp in zip(days, stamps):
+        live = stamp in published_at.index
+        slates[day] = {
+            "date": stamp.strftime("%Y-%m-%d"),
+            "system": system,
+            "games": int(games_per_day.get(stamp, 0)),
+            "source": {
+                "live_publications": int(published_at.at[stamp, "size"]) if live else 0,
+                "first_published_at": _iso(published_at.at[stamp, "min"]) if live else None,
+                "last_published_at": _iso(published_at.at[stamp, "max"]) if live else None,
+                "live_games": int(pick_games.get((stamp, LIVE), 0)),
+                "reconstructed_games": int(pick_games.get((stamp, RECONSTRUCTION), 0)),
+            },
+            "min_edge": min_edge,
+            "picks": shown_json.get(stamp, []),
+            "left_out": {
+                "below_min_edge": int(picks_per_day.get(stamp, 0) - shown_per_day.get(stamp, 0)),
+                "snapshots_after_tipoff": late.get(stamp, []),
+                "unrostered": unrostered.get(stamp, []),
+                "held_back": held_back.get(stamp, []),
+                "postponed": postponed.get(stamp, []),
+            },
+            "record": records.get(stamp, _record(0, 0, 0, 0, 0, 0)),
+        }
+    return slates
+
+
+def _once_per_moment(moments: pd.Series, text) -> list:
+    """text(moment) of each row, computed once per distinct moment (None without one)."""
+    codes, distinct = pd.factorize(moments)
+    texts = [text(moment) for moment in distinct]
+    return [texts[code] if code >= 0 else None for code in codes]
+
+
+def _by_day(dates: pd.Series, items: list) -> dict[pd.Timestamp, list]:
+    """The items (one per row of a frame ordered within each day) in lists by the rows' game_date."""
+    out = {}
+    for date, item in zip(dates, items):
+        out.setdefault(date, []).append(item)
+    return out
 
 
 def _picks(rows: SlateInputs, games: pd.DataFrame, record_picks: pd.DataFrame, system: str) -> pd.DataFrame:
-    """The system's picks of record on real prop lines, with names, tip-off, prices, flags, edge and result."""
+    """The system's picks of record on real prop lines, with names, tip-off, prices, flags, edge and result; each
+    day's picks sorted by edge."""
     picks = record_picks[(record_picks["system_id"] == system) & (record_picks["line_source"] == ACTUAL_PROP)]
     context = rows.player_context.drop(columns=["game_id", "team_abbr", "has_prop_line", "injury_status"])
     picks = picks.merge(context, on=["game_date", "player_lookup"], how="left", suffixes=("", "__context"))
     picks["line_snapshot_timestamp"] = _utc(picks["line_snapshot_timestamp"]).fillna(_utc(picks["line_snapshot_timestamp__context"]))
-    picks = picks.merge(games[["game_id", "tipoff_utc"]], on="game_id", how="left", suffixes=("", "__schedule"))
+    picks = picks.merge(games[["game_date", "game_id", "tipoff_utc"]], on=["game_date", "game_id"], how="left",
+                        suffixes=("", "__schedule"))
     picks["tipoff_utc"] = _utc(picks["tipoff_utc"]).fillna(_utc(picks["tipoff_utc__schedule"]))
+    picks["published_at"] = _utc(picks["published_at"])
     picks = picks.merge(rows.features[["game_date", "player_lookup", "window_complete", "missing_required_features"]],
                         on=["game_date", "player_lookup"], how="left", suffixes=("", "__features"))
     picks["window_complete"] = picks["window_complete"].fillna(picks["window_complete__features"])
+    snapshot = ["game_date", "player_lookup", "bookmaker", "snapshot_timestamp"]
     prices = rows.props.assign(snapshot_timestamp=_utc(rows.props["snapshot_timestamp"]))[
-        ["player_lookup", "bookmaker", "snapshot_timestamp", "over_price", "under_price"]].drop_duplicates(
-        ["player_lookup", "bookmaker", "snapshot_timestamp"])
+        snapshot + ["over_price", "under_price"]].drop_duplicates(snapshot)
     picks = picks.merge(prices.rename(columns={"bookmaker": "line_bookmaker", "snapshot_timestamp": "line_snapshot_timestamp"}),
-                        on=["player_lookup", "line_bookmaker", "line_snapshot_timestamp"], how="left", suffixes=("", "__props"))
+                        on=["game_date", "player_lookup", "line_bookmaker", "line_snapshot_timestamp"], how="left",
+                        suffixes=("", "__props"))
     for side in ("over_price", "under_price"):  # the pick states its prices; older picks have them from the snapshot
         picks[side] = picks[side].fillna(picks[f"{side}__props"])
-    picks = picks.merge(rows.accuracy.drop(columns="game_date"), on="prediction_id", how="left")
+    picks = picks.merge(rows.accuracy, on=["game_date", "prediction_id"], how="left")
     picks["edge"] = (picks["predicted_points"] - picks["line_value"]).abs().round(1)
-    picks["flags"] = [_flags(pick) for pick in picks.itertuples()]
-    return picks.sort_values(["edge", "tipoff_utc", "player_lookup"], ascending=[False, True, True], na_position="last")
+    picks["flags"] = [_flags(pick) for pick in picks[FLAG_FIELDS].itertuples(index=False)]
+    return picks.sort_values(["game_date", "edge", "tipoff_utc", "player_lookup"], ascending=[True, False, True, True],
+                             na_position="last")
 
 
 def _flags(pick) -> list[str]:
@@ -193,20 +236,20 @@ def _pick_json(pick) -> dict:
         "team": pick.team_abbr,
         "opponent": pick.opponent_team_abbr,
         "game_id": pick.game_id,
-        "tipoff_utc": _iso(pick.tipoff_utc),
-        "tipoff_et": _eastern(pick.tipoff_utc),
+        "tipoff_utc": pick.tipoff_iso,
+        "tipoff_et": pick.tipoff_et,
         "bookmaker": pick.line_bookmaker,
         "line": _number(pick.line_value),
         "over_price": _integer(pick.over_price),
         "under_price": _integer(pick.under_price),
-        "line_snapshot_at": _iso(pick.line_snapshot_timestamp),
+        "line_snapshot_at": pick.line_snapshot_iso,
         "predicted_points": _number(pick.predicted_points),
         "edge": _number(pick.edge),
         "recommendation": pick.recommendation,
         "confidence": _number(pick.confidence_score),
         "flags": pick.flags,
         "pick_source": pick.pick_source,
-        "published_at": _iso(_utc(pd.Series([pick.published_at])).iloc[0]) if not pd.isna(pick.published_at) else None,
+        "published_at": pick.published_iso,
         "model_id": None if pd.isna(pick.model_id) else pick.model_id,
         "result": None if not graded else {
             "actual_points": _integer(pick.actual_points),
@@ -216,56 +259,73 @@ def _pick_json(pick) -> dict:
     }
 
 
-def _late_snapshots(props: pd.DataFrame, games: pd.DataFrame, matchups: dict[str, str]) -> list[dict]:
-    """Prop snapshots dropped because they were taken at or after tip-off (the schedule's, or 12:00 US Eastern)."""
-    if props.empty or games.empty:
-        return []
-    props = props.reset_index(drop=True)
+def _late_snapshots(props: pd.DataFrame, games: pd.DataFrame, schedule: pd.DataFrame) -> dict[pd.Timestamp, list[dict]]:
+    """Per day with games: prop snapshots dropped because they were taken at or after tip-off (the schedule's, or
+    12:00 US Eastern), by game."""
+    props = props[props["game_date"].isin(games["game_date"]).to_numpy()].reset_index(drop=True)
     late = props.drop(index=pregame_snapshots(props, tipoff_cutoffs(games)).index)
-    tipoff_source = dict(zip(games["game_id"], games["tipoff_source"]))
-    out = []
-    for game_id, snapshots in late.groupby(late["game_id"].fillna(""), sort=True):
-        out.append({"game_id": game_id or None, "matchup": matchups.get(game_id), "snapshots": int(len(snapshots)),
-                    "players": int(snapshots["player_lookup"].nunique()),
-                    "tipoff": "12:00 US Eastern (assumed)" if tipoff_source.get(game_id) == "assumed_noon_et" else "scheduled"})
+    late = late.assign(game_id=late["game_id"].fillna(""))
+    matchups = {(row.game_date, row.game_id): _matchup(row) for row in schedule.itertuples()}
+    tipoff_source = dict(zip(zip(games["game_date"], games["game_id"]), games["tipoff_source"]))
+    counts = late.groupby(["game_date", "game_id"], sort=True).agg(snapshots=("player_lookup", "size"),
+                                                                     players=("player_lookup", "nunique"))
+    out = {}
+    for (day, game_id), snapshots, players in zip(counts.index, counts["snapshots"], counts["players"]):
+        out.setdefault(day, []).append({
+            "game_id": game_id or None, "matchup": matchups.get((day, game_id)), "snapshots": int(snapshots),
+            "players": int(players),
+            "tipoff": "12:00 US Eastern (assumed)" if tipoff_source.get((day, game_id)) == "assumed_noon_et" else "scheduled"})
     return out
 
 
-def _unrostered(rows: SlateInputs) -> list[dict]:
-    """Players with a pre-game line who are on no knowable pre-game roster of a team playing."""
-    if rows.props.empty or rows.schedule.empty:
-        return []
-    unknown = unrostered_prop_players(rows.props, rows.schedule, rows.player_context, None, pd.Timedelta(0))
-    return [{"player_lookup": row.player_lookup, "bookmaker": row.line_bookmaker, "line": _number(row.current_points_line)}
-            for row in unknown.sort_values("player_lookup").itertuples()]
+def _unrostered(rows: SlateInputs) -> dict[pd.Timestamp, list[dict]]:
+    """Per day with a schedule: players with a pre-game line who are on no knowable pre-game roster of a team
+    playing."""
+    props = rows.props[rows.props["game_date"].isin(rows.schedule["game_date"]).to_numpy()]
+    unknown = unrostered_prop_players(props, rows.schedule, rows.player_context, None, pd.Timedelta(0))
+    unknown = unknown.sort_values(["game_date", "player_lookup"])
+    return _by_day(unknown["game_date"], [{"player_lookup": row.player_lookup, "bookmaker": row.line_bookmaker,
+                                           "line": _number(row.current_points_line)} for row in unknown.itertuples()])
 
 
-def _held_back(rows: SlateInputs, record_picks: pd.DataFrame, system: str) -> list[dict]:
-    """Lined players on a pre-game roster without a pick of record: ruled out (or doubtful) before tip-off, or
-    withdrawn from the board."""
+def _held_back(rows: SlateInputs, record_picks: pd.DataFrame, system: str) -> dict[pd.Timestamp, list[dict]]:
+    """Per day: lined players on a pre-game roster without a pick of record: ruled out (or doubtful) before
+    tip-off, or withdrawn from the board."""
+    day_player = ["game_date", "player_lookup"]
     lined = rows.player_context[rows.player_context["has_prop_line"].astype(bool)]
-    picked = set(record_picks.loc[record_picks["system_id"] == system, "player_lookup"])
+    picked = pd.MultiIndex.from_frame(record_picks.loc[record_picks["system_id"] == system, day_player])
+    lined = lined[~pd.MultiIndex.from_frame(lined[day_player]).isin(picked)].sort_values(day_player)
     withdrawn = board(rows.ledger)
     withdrawn = withdrawn[(withdrawn["change"] == WITHDRAWN) & (withdrawn["system_id"] == system)]
-    withdrawn_at = dict(zip(withdrawn["player_lookup"], _utc(withdrawn["published_at"])))
+    withdrawn_at = dict(zip(zip(withdrawn["game_date"], withdrawn["player_lookup"]), _utc(withdrawn["published_at"])))
     out = []
-    for row in lined[~lined["player_lookup"].isin(picked)].sort_values("player_lookup").itertuples():
+    for row in lined.itertuples():
         reason = f"injury report: {row.injury_status}" if row.injury_status in ("out", "doubtful") else "no prediction"
-        if row.player_lookup in withdrawn_at:
-            reason += f"; withdrawn at {_eastern(withdrawn_at[row.player_lookup])} ET"
+        if (row.game_date, row.player_lookup) in withdrawn_at:
+            reason += f"; withdrawn at {_eastern(withdrawn_at[(row.game_date, row.player_lookup)])} ET"
         out.append({"player_lookup": row.player_lookup,
                     "player": row.player_full_name if not pd.isna(row.player_full_name) else row.player_lookup,
                     "team": row.team_abbr, "reason": reason})
-    return out
+    return _by_day(lined["game_date"], out)
 
 
-def _record(picks: pd.DataFrame) -> dict:
-    bets = picks[picks["recommendation"].isin([OVER, UNDER])]
-    graded = bets[bets["is_graded_bet"].fillna(False).astype(bool)]
-    wins, losses = int((graded["result"] == "correct").sum()), int((graded["result"] == "incorrect").sum())
-    return {"bets": int(len(bets)), "wins": wins, "losses": losses, "pushes": int((graded["result"] == "push").sum()),
-            "voids": int(bets["is_voided"].fillna(False).astype(bool).sum()),
-            "pending": int(bets["result"].isna().sum()),
+def _records(picks: pd.DataFrame) -> dict[pd.Timestamp, dict]:
+    """Each day's graded record of the picks' bets."""
+    bets = picks[picks["recommendation"].isin([OVER, UNDER]).to_numpy()]
+    graded = bets["is_graded_bet"].fillna(False).astype(bool)
+    counts = pd.DataFrame({
+        "bets": 1,
+        "wins": graded & (bets["result"] == "correct").fillna(False),
+        "losses": graded & (bets["result"] == "incorrect").fillna(False),
+        "pushes": graded & (bets["result"] == "push").fillna(False),
+        "voids": bets["is_voided"].fillna(False).astype(bool),
+        "pending": bets["result"].isna(),
+    }, index=bets.index).astype("int64").groupby(bets["game_date"].to_numpy()).sum()
+    return {day: _record(*(int(value) for value in values)) for day, values in zip(counts.index, counts.to_numpy())}
+
+
+def _record(bets: int, wins: int, losses: int, pushes: int, voids: int, pending: int) -> dict:
+    return {"bets": bets, "wins": wins, "losses": losses, "pushes": pushes, "voids": voids, "pending": pending,
             "hit_rate": round(wins / (wins + losses), 4) if wins + losses else None}
 
 
