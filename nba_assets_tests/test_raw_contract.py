@@ -21,8 +21,10 @@ from nba_assets.raw.contract import (
     NBAC_SCHEDULE,
     PROBLEM_COLUMNS,
     RAW_TABLES,
+    NORMALIZED_LOOKUP,
     RawDataError,
     format_problem,
+    fullmatches,
 )
 from nba_assets.raw.reads import RAW_CONTRACT, RawReads
 from nba_assets.raw.sources import FileRawSource
@@ -378,6 +380,15 @@ def test_legitimate_rows_pass_every_rule(tmp_path):
     for table in RAW_TABLES:
         checked = read_checked(tmp_path / "raw", tables, "csv", table)
         assert checked.problems.empty, format_problem(checked.problems.iloc[0])
+
+
+def test_fullmatches_matches_each_value_as_a_whole_and_null_never():
+    values = pd.Series(["lebronjames", None, "LeBron James", "lebronjames", "jr.smith", "", "lebronjames"],
+                       index=[10, 11, 12, 13, 14, 15, 16])
+    assert fullmatches(values, NORMALIZED_LOOKUP).to_dict() == {
+        10: True, 11: False, 12: False, 13: True, 14: False, 15: False, 16: True}
+    assert fullmatches(pd.Series([12, -3, 4.5, None, "+7"]), r"[+-]?\d+").tolist() == [True, True, False, False, True]
+    assert fullmatches(pd.Series([None, None]), NORMALIZED_LOOKUP).tolist() == [False, False]
 
 
 def test_season_year_fits_the_dates_of_every_real_season_shape():

@@ -94,13 +94,13 @@ def unpublished_inputs(instance: dg.DagsterInstance, table: TableSchema, days: l
         tracked = instance.get_latest_materialization_event(upstream.asset_key) is not None
         statuses = (instance.get_status_by_partition(upstream.asset_key, keys, game_days) or {}) if tracked else {}
         reasons = ledger[ledger["table_name"] == upstream.qualified_name]
+        first_reasons = {row.game_date: row for row in reasons.drop_duplicates("game_date").itertuples()}
         for day, key in zip(days, keys):
             status = statuses.get(key, dg.AssetPartitionStatus.MATERIALIZED if not tracked else None)
-            own = reasons[reasons["game_date"] == day]
-            if status == dg.AssetPartitionStatus.MATERIALIZED and own.empty:
+            first = first_reasons.get(day)
+            if status == dg.AssetPartitionStatus.MATERIALIZED and first is None:
                 continue
-            if len(own):
-                first = next(own.itertuples())
+            if first is not None:
                 reason = first.detail if first.check_name == INPUTS_PUBLISHED else describe(first)
             else:
                 reason = f"{upstream.name} not materialized" if status is None else f"{upstream.name} {status.value.lower()}"
