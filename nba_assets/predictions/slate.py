@@ -21,7 +21,7 @@ import pandas as pd
 from nba_assets.calendar import scheduled_games
 from nba_assets.lines import pregame_snapshots, tipoff_cutoffs
 from nba_assets.partitions import TIMEZONE
-from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY, UPCOMING_PLAYER_GAME_CONTEXT
+from nba_assets.phase3.tables import UPCOMING_PLAYER_GAME_CONTEXT
 from nba_assets.phase3.upcoming import unrostered_prop_players
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE
 from nba_assets.predictions.publications import LIVE, RECONSTRUCTION, board, picks_of_record
@@ -54,7 +54,6 @@ class SlateInputs:
     player_context: pd.DataFrame
     features: pd.DataFrame
     accuracy: pd.DataFrame
-    players: pd.DataFrame
     props: pd.DataFrame
     schedule: pd.DataFrame
 
@@ -79,7 +78,6 @@ def load_slate_inputs(warehouse, raw, start: dt.date, end: dt.date) -> SlateInpu
             "game_date", "player_lookup", "is_prediction_candidate", "window_complete", "missing_required_features"]),
         accuracy=warehouse.read_table(PREDICTION_ACCURACY, start, end, columns=[
             "game_date", "prediction_id", "actual_points", "bet_outcome", "result", "is_graded_bet", "is_voided"]),
-        players=warehouse.read_table(PLAYER_GAME_SUMMARY, start, end, columns=["game_date", "game_id"]),
         props=raw.read("odds_api_player_points_props", start, end),
         schedule=raw.read("nbac_schedule", start, end),
     )
