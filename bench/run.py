@@ -38,6 +38,7 @@ BENCH_DIR = settings.data_dir() / "bench"
 RAW_DIR = BENCH_DIR / "raw"
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "run_worker.py"
+FLOOR = HERE / "floor.py"
 NBA_ASSETS = Path(sys.executable).parent / "nba-assets"
 SEASONS = (2021, 2022, 2023, 2024)
 FIRST_GAME_DAY = "2021-10-19"  # the bench league's first day, and the first partition of every bench instance
@@ -61,6 +62,7 @@ REFERENCE_MAE = {
     "real dev seasons": {"xgboost_v1": 5.0171, "ensemble_v1": 4.9885},
 }
 
+HOLLOW_LINE = re.compile(r"^\s+hollow run succeeded: .* (\d+) materializations in ([\d.]+) s")
 STEP_LINE = re.compile(r"^\s+(?:ok|FAILED)\s+(\S+)\s+([\d.]+) s$")
 RUN_LINE = re.compile(r"^\s+run \w+ (?:succeeded|FAILED) in ([\d.]+) s$")
 BARE_SEASON_LINE = re.compile(r"^\s+done in ([\d.]+) s$")
@@ -293,6 +295,26 @@ def run_graph(instance: str, name: str, span: list[str], server=None) -> GraphRu
     return GraphRun(instance, folder, child, events)
 
 
+def dagster_floor(graph: GraphRun, server=None) -> float:
+    """(f): nba_graph's assets, dependencies and checks doing no work (bench/floor.py), over the first season in one
+    run on a fresh instance; returns the seconds (a)'s materializations would take at its cost per materialization."""
+    calendar = build_season_calendar(FileRawSource(RAW_DIR).read("nbac_schedule", dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
+    second_opening = sorted(calendar["preseason_start"].fillna(calendar["regular_season_start"]))[1].date()
+    span = ["--start", FIRST_GAME_DAY, "--end", (second_opening - dt.timedelta(days=1)).isoformat()]
+    print(f"\n(f) Dagster's floor on the {graph.instance} instance: the graph's assets and checks doing no work, "
+          "the first season in one run")
+    folder = fresh(BENCH_DIR / f"floor-{graph.instance.lower()}")
+    if server is not None:
+        postgres_instance(folder, server)
+    child = run_child([sys.executable, FLOOR, *span], child_env(folder), folder / "output.log", echo_all=False)
+    found = next(m for m in map(HOLLOW_LINE.match, child.lines) if m)
+    materializations, seconds = int(found.group(1)), float(found.group(2))
+    floor = seconds / materializations * graph.events["ASSET_MATERIALIZATION"]
+    print(f"  {materializations:,} materializations in {seconds:.1f} s ({seconds / materializations * 1000:.1f} ms each): "
+          f"(a)'s {graph.events['ASSET_MATERIALIZATION']:,} would take {floor:.0f} s with no computation at all")
+    return floor
+
+
 def print_step_comparison(graphs: list[GraphRun], bare: Child) -> None:
     steps = {step: None for graph in graphs for step in graph.child.step_seconds()}
     bare_steps = bare.step_seconds()
@@ -403,6 +425,10 @@ def bench(quick: bool = False) -> int:
     print_step_comparison(graphs, bare)
     for each in graphs:
         print_events(each, bare)
+    floors = {graph.instance: dagster_floor(graph)}
+    if graph_pg:
+        with running_postgres() as server:
+            floors[graph_pg.instance] = dagster_floor(graph_pg, postgres_database(server, "floor"))
 
     daily = [daily_increment("SQLite", graph.folder, "daily")]
     if not quick:
@@ -418,7 +444,8 @@ def bench(quick: bool = False) -> int:
     targets = Targets()
     for each in graphs:
         targets.add(f"whole graph, {each.instance} instance", each.child.wall_s, FULL_BACKFILL_TARGET_S, " s",
-                    FULL_BACKFILL_AIM_S, note=f"; {accuracy_text(bench_maes)}" if each is graph else "")
+                    FULL_BACKFILL_AIM_S, note=f"; Dagster's floor (f) {floors[each.instance]:.0f} s"
+                    + (f"; {accuracy_text(bench_maes)}" if each is graph else ""))
     for each in graphs:
         targets.add(f"Dagster's share (a)/(b), {each.instance}", each.child.wall_s / bare.wall_s, OVERHEAD_RATIO_TARGET, "x",
                     OVERHEAD_RATIO_AIM, digits=2)
@@ -438,6 +465,7 @@ def bench(quick: bool = False) -> int:
 
     print(f"\nbench: full_backfill_s={graph.child.wall_s:.1f} "
           f"full_backfill_postgres_s={shown(graph_pg and graph_pg.child.wall_s)} "
+          f"floor_s={floors[graph.instance]:.1f} floor_postgres_s={shown(floors.get('Postgres'))} "
           f"bare_compute_s={bare.wall_s:.1f} overhead_ratio={graph.child.wall_s / bare.wall_s:.2f} "
           f"overhead_ratio_postgres={shown(graph_pg and graph_pg.child.wall_s / bare.wall_s, 2)} "
           f"daily_increment_s={daily[0][1]:.1f} daily_increment_postgres_s={shown(daily[1][1] if len(daily) > 1 else None)} "
