@@ -4,7 +4,7 @@ Each per-day asset of the job `nba_graph` is replaced by one with its key, depen
 check specs whose body only records a row count per day (as every table asset does) and passes its checks. One
 range run over [start, end] in the instance at DAGSTER_HOME, as `nba-assets backfill` runs a season:
 
-    python bench/floor.py --start 2021-10-19 --end 2022-09-29
+    python bench/floor.py --start 2021-10-19 --end 2022-10-01
 
 Prints the run's wall time and its materializations, so `make bench` can say what the whole graph cannot go below
 on that instance however fast the computation gets.
