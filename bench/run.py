@@ -123,10 +123,14 @@ def fresh(folder: Path) -> Path:
     return folder
 
 
+def season_calendar(raw_dir: Path):
+    """season_calendar's rows for every season of the raw source's schedule."""
+    return build_season_calendar(FileRawSource(raw_dir).read("nbac_schedule", dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
+
+
 def last_day(raw_dir: Path, column: str) -> dt.date:
     """The last day of the raw source's last season: `column` of season_calendar (playoffs_end, regular_season_end)."""
-    calendar = build_season_calendar(FileRawSource(raw_dir).read("nbac_schedule", dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
-    return calendar[column].dropna().max().date()
+    return season_calendar(raw_dir)[column].dropna().max().date()
 
 
 def ensure_simulation() -> dt.date:
@@ -298,7 +302,7 @@ def run_graph(instance: str, name: str, span: list[str], server=None) -> GraphRu
 def dagster_floor(graph: GraphRun, server=None) -> float:
     """(f): nba_graph's assets, dependencies and checks doing no work (bench/floor.py), over the first season in one
     run on a fresh instance; returns the seconds (a)'s materializations would take at its cost per materialization."""
-    calendar = build_season_calendar(FileRawSource(RAW_DIR).read("nbac_schedule", dt.date(2000, 1, 1), dt.date(2100, 1, 1)))
+    calendar = season_calendar(RAW_DIR)
     second_opening = sorted(calendar["preseason_start"].fillna(calendar["regular_season_start"]))[1].date()
     span = ["--start", FIRST_GAME_DAY, "--end", (second_opening - dt.timedelta(days=1)).isoformat()]
     print(f"\n(f) Dagster's floor on the {graph.instance} instance: the graph's assets and checks doing no work, "
