@@ -267,13 +267,11 @@ def _late_snapshots(props: pd.DataFrame, games: pd.DataFrame, schedule: pd.DataF
     tipoff_source = dict(zip(zip(games["game_date"], games["game_id"]), games["tipoff_source"]))
     counts = late.groupby(["game_date", "game_id"], sort=True).agg(snapshots=("player_lookup", "size"),
                                                                      players=("player_lookup", "nunique"))
-    out = {}
-    for (day, game_id), snapshots, players in zip(counts.index, counts["snapshots"], counts["players"]):
-        out.setdefault(day, []).append({
-            "game_id": game_id or None, "matchup": matchups.get((day, game_id)), "snapshots": int(snapshots),
-            "players": int(players),
-            "tipoff": "12:00 US Eastern (assumed)" if tipoff_source.get((day, game_id)) == "assumed_noon_et" else "scheduled"})
-    return out
+    return _by_day(counts.index.get_level_values("game_date"), [{
+        "game_id": game_id or None, "matchup": matchups.get((day, game_id)), "snapshots": int(snapshots),
+        "players": int(players),
+        "tipoff": "12:00 US Eastern (assumed)" if tipoff_source.get((day, game_id)) == "assumed_noon_et" else "scheduled"}
+        for (day, game_id), snapshots, players in zip(counts.index, counts["snapshots"], counts["players"])])
 
 
 def _unrostered(rows: SlateInputs) -> dict[pd.Timestamp, list[dict]]:
