@@ -13,8 +13,10 @@ from nba_assets.predictions.model import (
     latest_models,
     least_absolute_error_weights,
     train_models,
+    booster_trees,
     train_points_model,
     training_cutoffs,
+    tree_points,
     xgboost_predictions,
 )
 from nba_assets.predictions.predict import build_predictions
@@ -140,6 +142,26 @@ def test_walk_forward_model_uses_only_rows_before_its_cutoff():
     assert set(json.loads(model["error_distributions"])) == set(SYSTEM_IDS) - {"similarity_balanced_v1"}  # no history
     assert train_points_model(pd.Timestamp("2022-10-20"), rows) is None  # too little history: no model
     assert MIN_TRAINING_ROWS > 2 * 60
+
+
+def test_trees_evaluated_without_xgboost_predict_what_xgboost_predicts_bit_for_bit():
+    import xgboost as xgb
+
+    rows = _training_rows(60, seed=5)
+    rng = np.random.default_rng(5)
+    rows["minutes_avg_last_10"] = np.where(rng.random(len(rows)) < 0.3, np.nan, rng.uniform(10, 38, len(rows)))
+    model = train_points_model(pd.Timestamp("2022-12-01"), rows)
+    matrix = rows[list(fc.FEATURE_NAMES)].to_numpy(dtype="float32")
+    matrix[rng.random(matrix.shape) < 0.1] = np.nan  # missing values take each node's default side
+    booster = xgb.Booster()
+    booster.load_model(bytearray(model["booster_json"].encode()))
+    expected = booster.predict(xgb.DMatrix(matrix))
+    points = tree_points(booster_trees(model["booster_json"]), matrix)
+    assert points.dtype == np.float32 and (points.view(np.uint32) == expected.view(np.uint32)).all()
+    assert len(np.unique(points)) > 100  # the trees do split these rows
+    logistic = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(matrix[:200], label=rng.integers(0, 2, 200)), 2)
+    with pytest.raises(ValueError, match="binary:logistic"):  # a transformed sum is not evaluated
+        booster_trees(logistic.save_raw("json").decode())
 
 
 def _prediction_rows(rows: pd.DataFrame) -> pd.DataFrame:
