@@ -1,6 +1,9 @@
 """Prediction systems, the model's walk-forward mechanics and grading on hand-built rows."""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -230,6 +233,18 @@ def test_no_recommendation_from_a_row_lacking_the_features_its_system_needs():
     others = xgb.drop(index=["p0", "p1"])
     assert others["missing_features"].isna().all() and (others["recommendation"] == OVER).mean() > 0.8
     assert (others.loc[others["recommendation"] == OVER, "expected_value"] >= 0.05).all()
+
+
+def test_xgboost_threads_sleep_while_they_wait_once_the_definitions_are_loaded():
+    """The code location loads without xgboost, and xgboost's OpenMP runtime, started after, does not spin
+    (GOMP_SPINCOUNT 0 instead of libgomp's 300000): spinning threads slowed fits under CPU contention."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("OMP_", "GOMP_"))}
+    probe = ("import sys, nba_assets.definitions; assert 'xgboost' not in sys.modules, 'xgboost loaded eagerly'; "
+             "import xgboost")
+    started = subprocess.run([sys.executable, "-c", probe], env={**env, "OMP_DISPLAY_ENV": "VERBOSE"},
+                             capture_output=True, text=True, timeout=300)
+    assert started.returncode == 0, started.stderr
+    assert "GOMP_SPINCOUNT = '0'" in started.stderr, started.stderr
 
 
 def test_latest_model_in_force_and_fallback():

@@ -17,6 +17,7 @@ With fewer than MIN_TRAINING_ROWS rows before a cutoff there is no model: xgboos
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,11 @@ VALIDATION_SHARE = 0.15
 TRAINING_WINDOW_DAYS = 365
 # 64 histogram bins (a tenth of the time of 256 for 0.02 points of validation MAE); depth 4 and half the
 # features per tree make each tree about a quarter of the cost of depth 5 with 80 %, which pays for the
-# lower learning rate's extra trees.
+# lower learning rate's extra trees. XGBoost uses every core (steps run one at a time; the boosters are the same
+# with one thread or two), with its OpenMP threads sleeping rather than spinning while they wait: spinning made
+# two threads slower than one whenever another process wanted a core. libgomp reads the policy when xgboost is
+# first imported, which every import here does lazily, after this.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 HYPERPARAMETERS = {
     "objective": "reg:absoluteerror",
     "max_depth": 4,
@@ -47,7 +52,6 @@ HYPERPARAMETERS = {
     "max_bin": 64,
     "early_stopping_rounds": 30,
     "random_state": 20211019,
-    "n_jobs": 1,
 }
 # objectives whose prediction is the base score plus the trees' leaves, untransformed
 IDENTITY_OBJECTIVES = ("reg:absoluteerror", "reg:squarederror")
@@ -170,8 +174,7 @@ def train_points_model(cutoff: pd.Timestamp, rows: pd.DataFrame) -> dict | None:
         if baseline.notna().any() else np.nan,
         "best_iteration": best,
         "objective": HYPERPARAMETERS["objective"],
-        "hyperparameters": json.dumps({**{k: v for k, v in HYPERPARAMETERS.items() if k != "n_jobs"},
-                                       "training_window_days": TRAINING_WINDOW_DAYS}, sort_keys=True),
+        "hyperparameters": json.dumps({**HYPERPARAMETERS, "training_window_days": TRAINING_WINDOW_DAYS}, sort_keys=True),
         "feature_names": json.dumps(list(FEATURE_NAMES)),
         "feature_version": FEATURE_VERSION,
         "ensemble_weights": json.dumps(weights, sort_keys=True),
