@@ -90,9 +90,12 @@ def unpublished_inputs(instance: dg.DagsterInstance, table: TableSchema, days: l
     found = []
     keys = [day.strftime("%Y-%m-%d") for day in days]
     for upstream in SAME_DAY_INPUTS.get(table.asset_key, ()):
-        # an instance that never recorded the input did not build this warehouse: the ledger alone says
-        tracked = instance.get_latest_materialization_event(upstream.asset_key) is not None
-        statuses = (instance.get_status_by_partition(upstream.asset_key, keys, game_days) or {}) if tracked else {}
+        statuses = instance.get_status_by_partition(upstream.asset_key, keys, game_days) or {}
+        # an instance that never recorded the input did not build this warehouse: the ledger alone says (asked only
+        # when a day is not materialized, which a recorded materialization already answers)
+        tracked = (all(statuses.get(key) == dg.AssetPartitionStatus.MATERIALIZED for key in keys)
+                   or instance.get_latest_materialization_event(upstream.asset_key) is not None)
+        statuses = statuses if tracked else {}
         reasons = ledger[ledger["table_name"] == upstream.qualified_name]
         first_reasons = {row.game_date: row for row in reasons.drop_duplicates("game_date").itertuples()}
         for day, key in zip(days, keys):
