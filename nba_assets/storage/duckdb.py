@@ -22,6 +22,7 @@ from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 
 from nba_assets.partitions import game_days
 from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, SchemaMismatchError, TableRows, TableSchema, registered
+from nba_assets.storage.duckdb_instance import fetch_frame
 from nba_assets.storage.warehouse_lock import open_warehouse
 
 
@@ -112,7 +113,7 @@ class DeclaredSchemaPandasTypeHandler(DuckDBPandasTypeHandler):
         if connection is None or (table_slice.partition_dimensions and len(context.asset_partition_keys) == 0):
             return table.empty()[columns or table.column_names]
         try:
-            frame = connection.execute(DuckDbClient.get_select_statement(table_slice)).fetchdf()
+            frame = fetch_frame(connection, DuckDbClient.get_select_statement(table_slice))
         except duckdb.CatalogException:
             return table.empty()[columns or table.column_names]
         return table.conform(frame, columns)

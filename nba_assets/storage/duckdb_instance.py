@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
 _lock = threading.Lock()
 _instance: duckdb.DuckDBPyConnection | None = None
@@ -60,3 +62,14 @@ def file_connection(database: str, read_only: bool = False) -> Iterator[duckdb.D
             connection.close()  # rolls back a transaction left open, so the DETACH cannot be refused
             with memory_connection() as detaching:
                 detaching.execute(f"DETACH {alias}")
+
+
+# Arrow columns as the pandas dtypes TableSchema.conform gives them (no float detour for integers with NULLs)
+_PANDAS_DTYPE_OF_ARROW = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype()}
+
+
+def fetch_frame(connection: duckdb.DuckDBPyConnection, query: str, params: list | None = None) -> pd.DataFrame:
+    """The query's rows as a DataFrame, by way of Arrow: DuckDB's fetchdf builds a Python object per string, a
+    third of a second for the 83 string columns of 90 days of the feature store, three times the Arrow route.
+    Readers conform the frame to the declared dtypes as before."""
+    return connection.sql(query, params=params).to_arrow_table().to_pandas(types_mapper=_PANDAS_DTYPE_OF_ARROW.get)

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, TableSchema
+from nba_assets.storage.duckdb_instance import fetch_frame
 from nba_assets.storage.warehouse_lock import open_warehouse
 
 
@@ -91,7 +92,7 @@ class DuckDBWarehouse(Warehouse):
         with open_warehouse(self.database, write=False, purpose=f"read {table.qualified_name}") as conn:
             if conn is not None:
                 try:
-                    frame = conn.execute(*window_select(table, wanted, start, end)).fetchdf()
+                    frame = fetch_frame(conn, *window_select(table, wanted, start, end))
                 except duckdb.CatalogException:
                     pass
         return table.conform(frame, wanted)
