@@ -8,7 +8,7 @@ import sys
 import duckdb
 import pytest
 
-from nba_assets.storage.duckdb_instance import file_connection, memory_connection
+from nba_assets.storage.duckdb_instance import fetch_frame, file_connection, memory_connection
 
 OTHER_PROCESS = """
 import sys, duckdb
@@ -66,3 +66,20 @@ def test_memory_connections_keep_registered_frames_to_themselves():
         second.register("frame", pd.DataFrame({"x": [5]}))
         assert first.execute("SELECT sum(x) FROM frame").fetchone() == (3,)
         assert second.execute("SELECT sum(x) FROM frame").fetchone() == (5,)
+
+
+
+def test_fetched_rows_keep_integers_booleans_strings_and_nulls():
+    """fetch_frame (Arrow) gives nullable integer, boolean and string columns (NULL as NA, an integer beyond float
+    precision exact) and dated columns as datetimes, which TableSchema.conform then casts to the declared dtypes."""
+    import pandas as pd
+
+    with memory_connection() as conn:
+        frame = fetch_frame(conn, """
+            SELECT * FROM (VALUES (DATE '2025-03-05', 'a', 9007199254740993, 0.1::DOUBLE, true, TIMESTAMP '2025-03-05 23:30:00'),
+                                  (DATE '2025-03-04', NULL, NULL, NULL, NULL, NULL))
+            AS t(day, name, count, share, flag, tipoff) WHERE day >= ? ORDER BY day DESC""", [pd.Timestamp("2025-03-01").date()])
+    assert [str(t) for t in frame.dtypes[1:5]] == ["string", "Int64", "float64", "boolean"]
+    assert frame.iloc[0, 1:5].tolist() == ["a", 9007199254740993, 0.1, True] and frame.iloc[1, 1:].isna().all()
+    assert pd.to_datetime(frame["day"]).tolist() == [pd.Timestamp("2025-03-05"), pd.Timestamp("2025-03-04")]
+    assert frame["tipoff"].iloc[0] == pd.Timestamp("2025-03-05 23:30")
