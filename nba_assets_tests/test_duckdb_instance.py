@@ -68,7 +68,6 @@ def test_memory_connections_keep_registered_frames_to_themselves():
         assert second.execute("SELECT sum(x) FROM frame").fetchone() == (5,)
 
 
-
 def test_fetched_rows_keep_integers_booleans_strings_and_nulls():
     """fetch_frame (Arrow) gives nullable integer, boolean and string columns (NULL as NA, an integer beyond float
     precision exact) and dated columns as datetimes, which TableSchema.conform then casts to the declared dtypes."""

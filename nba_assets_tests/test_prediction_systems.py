@@ -13,10 +13,10 @@ from nba_assets.phase4 import features as fc
 from nba_assets.predictions import grading, systems
 from nba_assets.predictions.model import (
     MIN_TRAINING_ROWS,
+    booster_trees,
     latest_models,
     least_absolute_error_weights,
     train_models,
-    booster_trees,
     train_points_model,
     training_cutoffs,
     tree_points,

@@ -21,8 +21,8 @@ from dagster_duckdb.io_manager import DuckDbClient, DuckDBIOManager
 from dagster_duckdb_pandas import DuckDBPandasTypeHandler
 
 from nba_assets.partitions import game_days
-from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, SchemaMismatchError, TableRows, TableSchema, registered
 from nba_assets.storage.duckdb_instance import fetch_frame
+from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, SchemaMismatchError, TableRows, TableSchema, registered
 from nba_assets.storage.warehouse_lock import open_warehouse
 
 

@@ -9,8 +9,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, TableSchema
 from nba_assets.storage.duckdb_instance import fetch_frame
+from nba_assets.storage.schema import DECLARED_BY_DUCKDB_TYPE, TableSchema
 from nba_assets.storage.warehouse_lock import open_warehouse
 
 
