@@ -18,19 +18,24 @@ import argparse
 import json
 import time
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from nba_assets.calendar import season_label
+from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY
+from nba_assets.phase4.feature_store import ML_FEATURE_STORE
 from nba_assets.predictions import model
+from nba_assets.predictions.tables import POINTS_MODEL
+from nba_assets.storage.warehouse import DuckDBWarehouse
 
 
 def training_rows_and_cutoffs(warehouse: str) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
-    with duckdb.connect(warehouse, read_only=True) as connection:
-        features = connection.sql("SELECT * FROM nba_predictions.ml_feature_store").df()
-        players = connection.sql("SELECT game_date, player_lookup, points, is_active FROM nba_analytics.player_game_summary").df()
-        cutoffs = connection.sql("SELECT model_date FROM nba_predictions.points_model ORDER BY model_date").df()
-    return model.training_rows(features, players), list(pd.to_datetime(cutoffs["model_date"]))
+    """What the `points_model` step reads, through the same warehouse reads (declared dtypes)."""
+    tables = DuckDBWarehouse(database=warehouse)
+    features = tables.read_table(ML_FEATURE_STORE)
+    players = tables.read_table(PLAYER_GAME_SUMMARY, columns=["game_date", "player_lookup", "points", "is_active"])
+    cutoffs = tables.read_table(POINTS_MODEL, columns=["model_date"])["model_date"].sort_values()
+    return model.training_rows(features, players), list(cutoffs)
 
 
 def validation_fit_as_model(fit):
@@ -60,8 +65,7 @@ def walk_forward(rows: pd.DataFrame, cutoffs: list[pd.Timestamp]) -> tuple[float
 
 def season(day: pd.Series) -> pd.Series:
     """'2022-23' for a day from August 2022 to July 2023."""
-    start = day.dt.year - (day.dt.month < 8)
-    return start.astype(str) + "-" + ((start + 1) % 100).astype(str).str.zfill(2)
+    return (day.dt.year - (day.dt.month < 8)).map(season_label)
 
 
 def main(argv: list[str] | None = None) -> int:
