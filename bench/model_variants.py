@@ -32,8 +32,8 @@ from nba_assets.storage.warehouse import DuckDBWarehouse
 def training_rows_and_cutoffs(warehouse: str) -> tuple[pd.DataFrame, list[pd.Timestamp]]:
     """What the `points_model` step reads, through the same warehouse reads (declared dtypes)."""
     tables = DuckDBWarehouse(database=warehouse)
-    features = tables.read_table(ML_FEATURE_STORE)
-    players = tables.read_table(PLAYER_GAME_SUMMARY, columns=["game_date", "player_lookup", "points", "is_active"])
+    features = tables.read_table(ML_FEATURE_STORE, columns=list(model.TRAINING_FEATURE_COLUMNS))
+    players = tables.read_table(PLAYER_GAME_SUMMARY, columns=list(model.TRAINING_PLAYER_COLUMNS))
     cutoffs = tables.read_table(POINTS_MODEL, columns=["model_date"])["model_date"].sort_values()
     return model.training_rows(features, players), list(cutoffs)
 

@@ -33,7 +33,7 @@ from nba_assets.phase3.assets import ROSTER_LOOKBACK_DAYS
 from nba_assets.phase3.tables import PLAYER_GAME_SUMMARY
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE
 from nba_assets.predictions.assets import REPORT_ASSETS
-from nba_assets.predictions.model import training_cutoffs, training_window_start
+from nba_assets.predictions.model import TRAINING_FEATURE_COLUMNS, TRAINING_PLAYER_COLUMNS, training_cutoffs, training_window_start
 from nba_assets.raw.contract import RAW_TABLES
 from nba_assets.raw.resource import ALL_TIME, RawSourceResource
 from nba_assets.storage.schema import BOOL, STRING, TableSchema, registered
@@ -42,7 +42,7 @@ from nba_assets.storage.warehouse import Warehouse
 RAW_DATASET = "nba_raw"
 POINTS_MODEL_STEP = "nba_predictions__points_model"
 MODEL_SCHEDULE_LOOKAHEAD_DAYS = 31  # the points model finds the months with games in the schedule a month ahead
-TRAINING_COLUMNS = {ML_FEATURE_STORE.name: None, PLAYER_GAME_SUMMARY.name: ("game_date", "player_lookup", "points", "is_active")}
+TRAINING_COLUMNS = {ML_FEATURE_STORE.name: TRAINING_FEATURE_COLUMNS, PLAYER_GAME_SUMMARY.name: TRAINING_PLAYER_COLUMNS}
 PHASE4_LINEAGE_STEPS = ("nba_precompute__team_defense_zone_analysis", "nba_precompute__player_shot_zone_analysis",
                         "nba_precompute__player_daily_cache")
 UPCOMING_STEPS = ("nba_analytics__upcoming_team_game_context", "nba_analytics__upcoming_player_game_context")

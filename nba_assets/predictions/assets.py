@@ -16,6 +16,8 @@ from nba_assets.pregame import TRIGGER_TAG, is_live, reconstruction_lead, run_as
 from nba_assets.predictions import grading
 from nba_assets.predictions.evaluation import evaluation_report
 from nba_assets.predictions.model import (
+    TRAINING_FEATURE_COLUMNS,
+    TRAINING_PLAYER_COLUMNS,
     TRAINING_WINDOW_DAYS,
     train_models,
     training_cutoffs,
@@ -80,9 +82,8 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
         frame = POINTS_MODEL.empty()
     else:
         first, last = training_window_start(min(cutoffs)).date(), max(cutoffs).date()
-        features = warehouse.read_table(ML_FEATURE_STORE, start=first, end=last)
-        players = warehouse.read_table(PLAYER_GAME_SUMMARY, start=first, end=last,
-                                       columns=["game_date", "player_lookup", "points", "is_active"])
+        features = warehouse.read_table(ML_FEATURE_STORE, start=first, end=last, columns=list(TRAINING_FEATURE_COLUMNS))
+        players = warehouse.read_table(PLAYER_GAME_SUMMARY, start=first, end=last, columns=list(TRAINING_PLAYER_COLUMNS))
         frame = train_models(cutoffs, training_rows(features, players))
     for model in frame.itertuples():
         context.add_asset_metadata({

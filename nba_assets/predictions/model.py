@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from nba_assets.calendar import scheduled_games
-from nba_assets.phase4.features import FEATURE_NAMES, FEATURE_VERSION
+from nba_assets.phase4.feature_store import ML_FEATURE_STORE
+from nba_assets.phase4.features import FEATURE_NAMES, FEATURE_VERSION, source_column
 from nba_assets.predictions import systems
 from nba_assets.predictions.probability import fit_probability_model, models_json
 from nba_assets.predictions.similarity import similarity_balanced
@@ -33,6 +34,10 @@ MIN_TRAINING_ROWS = 1500  # about ten days of league games
 MAX_WEIGHT_ROWS = 5000  # the latest validation rows; the weights' linear program grows with every row
 VALIDATION_SHARE = 0.15
 TRAINING_WINDOW_DAYS = 365
+# What training reads: the feature store without its per-feature source tags (strings, about half the frame's
+# memory, which only the pre-game run's missing_features looks at), and of the box scores who played and scored.
+TRAINING_FEATURE_COLUMNS = tuple(c for c in ML_FEATURE_STORE.column_names if c not in set(map(source_column, FEATURE_NAMES)))
+TRAINING_PLAYER_COLUMNS = ("game_date", "player_lookup", "points", "is_active")
 # 64 histogram bins (a tenth of the time of 256 for 0.02 points of validation MAE); depth 4 and half the
 # features per tree make each tree about a quarter of the cost of depth 5 with 80 %, which pays for the
 # lower learning rate's extra trees. XGBoost uses every core (steps run one at a time; the boosters are the same
