@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as dt
 import json
 import logging
+import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +26,7 @@ from nba_assets.instance.cli_runs import EVENT_BATCH_SIZE, PLANNED_EVENTS_PER_RA
 
 log = logging.getLogger("nba_assets")
 RAW_DATA_ERROR_EXIT = 3
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def _parse_seasons(text: str) -> list[int]:
@@ -139,36 +145,72 @@ def _partition_range_error(start: dt.date, end: dt.date) -> str | None:
     return None
 
 
-def _run_season_ranges(defs: dg.Definitions, job_name: str, start: dt.date, end: dt.date, raw) -> tuple[int, list[str]]:
-    """Runs the job over [start, end] (a partitioned job) or once (unpartitioned), one run per season, recorded in
-    the instance; returns the number of failed runs and the runs' ids."""
+def backfill_job(job_name: str, *rebuild: str) -> dg.JobDefinition:
+    """The job `_execute_job` runs, rebuilt from JSON-able arguments (rebuild: asset keys as user strings)."""
+    defs, _ = _backfill_job_defs([dg.AssetKey.from_user_string(key) for key in rebuild])
+    return defs.resolve_job_def(job_name)
+
+
+def _execute_job(job_name: str, rebuild: tuple[str, ...], tags: dict[str, str]) -> tuple[bool, str]:
+    """One run of the job, recorded in the instance; returns whether it succeeded and its id. execute_job, not
+    execute_in_process: that one keeps every step's output (a season's tables) in memory until the run ends."""
+    job = dg.build_reconstructable_job("nba_assets.cli", "backfill_job", reconstructable_args=(job_name, *rebuild))
+    with open_instance(settings.dagster_home()) as instance:
+        with dg.execute_job(job, instance, run_config={"loggers": {"progress": {}}},
+                            tags={**tags, **cli_run_tags()}) as result:
+            return result.success, result.run_id
+
+
+def _end_with(parent: int) -> None:
+    """Asks Linux to kill this process when its parent ends, so a killed `nba-assets backfill` takes its season's
+    run with it; elsewhere the run finishes on its own."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the request
+        os._exit(1)
+
+
+def _execute_job_in_own_process(job_name: str, rebuild: Sequence[dg.AssetKey] = (),
+                                tags: dict[str, str] | None = None) -> tuple[bool, str | None]:
+    """_execute_job in a fresh process: memory a run's frames leave behind (the allocator keeps it) is returned
+    when the process ends, so a backfill's peak is one season's, not the sum of every season before it.
+    A process that dies (killed, out of memory) is a failed run; the next CLI start marks its run failed."""
+    started = time.perf_counter()
+    sys.stdout.flush()
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_end_with, initargs=(os.getpid(),)) as pool:
+            success, run_id = pool.submit(_execute_job, job_name, tuple(key.to_user_string() for key in rebuild), tags or {}).result()
+    except BrokenProcessPool:
+        print(f"  the run's process died after {time.perf_counter() - started:.1f} s (killed, or out of memory)")
+        return False, None
+    print(f"  run {run_id[:8]} {'succeeded' if success else 'FAILED'} in {time.perf_counter() - started:.1f} s")
+    return success, run_id
+
+
+def _run_season_ranges(defs: dg.Definitions, job_name: str, start: dt.date, end: dt.date, raw,
+                       rebuild: Sequence[dg.AssetKey] = ()) -> tuple[int, list[str]]:
+    """Runs the job over [start, end] (a partitioned job) or once (unpartitioned), one run per season, each in its
+    own process, recorded in the instance; returns the number of failed runs and the runs' ids."""
     from nba_assets.calendar import build_season_calendar
 
     job = defs.resolve_job_def(job_name)
     calendar = build_season_calendar(raw.read_all("nbac_schedule"))
     openings = [d.date() for d in calendar["preseason_start"].fillna(calendar["regular_season_start"])]
     chunks = season_chunks(start, end, openings) if job.partitions_def is not None else [None]
-    failures, run_ids = 0, []
     with open_instance(settings.dagster_home()) as instance:
         for run_id in fail_abandoned_runs(instance):
             print(f"marked failed run {run_id[:8]}: its nba-assets process is gone; its pool slot is freed")
-        for chunk in chunks:
-            partition_tags = {}
-            if chunk is not None:
-                print(f"\nrun {chunk[0]} .. {chunk[1]}")
-                partition_tags = {"dagster/asset_partition_range_start": chunk[0].isoformat(),
-                                  "dagster/asset_partition_range_end": chunk[1].isoformat()}
-            started = time.perf_counter()
-            result = job.execute_in_process(
-                instance=instance,
-                run_config={"loggers": {"progress": {}}},
-                tags={**partition_tags, **cli_run_tags()},
-                raise_on_error=False,
-            )
-            status = "succeeded" if result.success else "FAILED"
-            print(f"  run {result.run_id[:8]} {status} in {time.perf_counter() - started:.1f} s")
-            failures += not result.success
-            run_ids.append(result.run_id)
+    failures, run_ids = 0, []
+    for chunk in chunks:
+        partition_tags = {}
+        if chunk is not None:
+            print(f"\nrun {chunk[0]} .. {chunk[1]}")
+            partition_tags = {"dagster/asset_partition_range_start": chunk[0].isoformat(),
+                              "dagster/asset_partition_range_end": chunk[1].isoformat()}
+        success, run_id = _execute_job_in_own_process(job_name, rebuild, partition_tags)
+        failures += not success
+        run_ids += [run_id] if run_id else []
     return failures, run_ids
 
 
@@ -195,22 +237,18 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     print(f"instance:   {os.environ['DAGSTER_HOME']}")
     defs, job_name = _backfill_job_defs()
     failures, run_ids = _run_season_ranges(defs, job_name, start, end, raw)
-    checks_failed = _run_warehouse_checks(defs)
+    checks_failed = _run_warehouse_checks()
     quarantined = report_quarantine(run_ids, start, end)
     return 1 if failures or checks_failed else QUARANTINED_EXIT if quarantined else 0
 
 
-def _run_warehouse_checks(defs: dg.Definitions) -> bool:
+def _run_warehouse_checks() -> bool:
     """The warehouse checks once every season is in (schema, keys, coverage, freshness); True if the run failed."""
     from nba_assets.checks.warehouse import WAREHOUSE_CHECKS_JOB
 
     print("\nwarehouse checks")
-    with open_instance(settings.dagster_home()) as instance:
-        started = time.perf_counter()
-        result = defs.resolve_job_def(WAREHOUSE_CHECKS_JOB).execute_in_process(
-            instance=instance, run_config={"loggers": {"progress": {}}}, tags=cli_run_tags(), raise_on_error=False)
-    print(f"  run {result.run_id[:8]} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - started:.1f} s")
-    return not result.success
+    success, _ = _execute_job_in_own_process(WAREHOUSE_CHECKS_JOB)
+    return not success
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
@@ -254,7 +292,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         return 0
     names = ", ".join(key.to_user_string() for key in selection)
     print(f"recomputing {names}" + (f" over {start} .. {end}" if partitioned else ""))
-    failures, run_ids = _run_season_ranges(*_backfill_job_defs(selection), start, end, raw)
+    failures, run_ids = _run_season_ranges(*_backfill_job_defs(selection), start, end, raw, rebuild=selection)
     if failures:
         print(f"{failures} run(s) failed: once fixed, finish with `nba-assets backfill --start {start} --end {end}`; "
               f"the previous rows stay in {aside}")

@@ -26,6 +26,7 @@ import pytest
 from nba_assets.checks.warehouse import ALL_TABLES, GAME_DAY_TABLES, WAREHOUSE_CHECKS_JOB
 from nba_assets.coverage import coverage_report
 from nba_assets.definitions import GRAPH_JOB_NAME
+from nba_assets.instance.cli_runs import PID_TAG
 from nba_assets.raw.resource import ALL_TIME
 from nba_assets.raw.sources import FileRawSource
 from nba_assets.storage.warehouse import DuckDBWarehouse
@@ -58,7 +59,13 @@ class Backfill:
         return self.process.poll() is None
 
     def kill(self) -> None:
+        """The backfill and every process it started."""
         os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def kill_cli(self) -> None:
+        """The `nba-assets` process alone, as `kill -9 PID` does: its season's run process must end with it."""
+        self.process.kill()
         self.process.wait()
 
 
@@ -166,6 +173,14 @@ class Deployment:
         return {table: days for table, days in missing.items() if days}
 
 
+def process_alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie (killed, not yet reaped by its parent)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def duplicate_keys(warehouse: Path) -> dict[str, int]:
     """table -> rows beyond one per declared key."""
     conn = duckdb.connect(str(warehouse), read_only=True)
@@ -192,8 +207,9 @@ def clean(league, tmp_path_factory) -> Deployment:
     runs = deployment.season_runs()
     assert len(runs) == 2 and set(runs.values()) == {dg.DagsterRunStatus.SUCCESS}  # one run per season
     with deployment.instance() as instance:  # then the warehouse checks, once, over both seasons
-        jobs = [r.dagster_run.job_name for r in instance.get_run_records(filters=CLI_RUNS, ascending=True)]
-    assert jobs == [GRAPH_JOB_NAME, GRAPH_JOB_NAME, WAREHOUSE_CHECKS_JOB]
+        runs = [r.dagster_run for r in instance.get_run_records(filters=CLI_RUNS, ascending=True)]
+    assert [run.job_name for run in runs] == [GRAPH_JOB_NAME, GRAPH_JOB_NAME, WAREHOUSE_CHECKS_JOB]
+    assert len({run.tags[PID_TAG] for run in runs}) == 3  # each run in its own process, so memory does not pile up
     assert deployment.missing_game_dates() == {}
     return deployment
 
@@ -203,7 +219,14 @@ def test_killed_backfill_relaunched_for_its_unfinished_season_equals_a_clean_run
     deployment = Deployment(tmp_path, league)
     backfill = deployment.start_backfill(FIRST_DAY, LAST_DAY, "killed")
     killed_run_id = deployment.wait_for_steps(backfill, second_season, KILL_AFTER_STEPS)
-    backfill.kill()
+    with deployment.instance() as instance:
+        run_process = int(instance.get_run_by_id(killed_run_id).tags[PID_TAG])
+    assert run_process != backfill.process.pid and process_alive(run_process)
+    backfill.kill_cli()
+    deadline = time.monotonic() + 10
+    while process_alive(run_process) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not process_alive(run_process), "the season's run process outlived the killed nba-assets process"
 
     runs = deployment.season_runs()
     assert runs[first_season] == dg.DagsterRunStatus.SUCCESS
