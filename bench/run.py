@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -87,26 +88,61 @@ class Child:
         return [float(m.group(1)) for m in map(pattern.match, self.lines) if m]
 
 
+class TreeRss:
+    """The largest sum of resident memory over a process and its descendants, sampled every 0.2 s while it runs.
+    `nba-assets backfill` runs each season in its own process, so the largest single process (wait4's ru_maxrss)
+    would understate what the backfill holds at once: the parent waits while a season's process works."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_kb, self.done = pid, 0, threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _tree_kb(self) -> int:
+        total, pending = 0, [self.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+                pending += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # ended between two reads
+        return total
+
+    def _sample(self) -> None:
+        while not self.done.wait(0.2):
+            self.peak_kb = max(self.peak_kb, self._tree_kb())
+
+    def stop(self) -> float:
+        """Stops sampling; the peak in MB."""
+        self.done.set()
+        self.thread.join()
+        return self.peak_kb / 1024
+
+
 def run_child(argv: list, env: dict, log: Path, echo_all: bool = True) -> Child:
     """Runs argv to completion, echoing its output (only the run lines unless echo_all), and returns its wall time
-    and the peak RSS of that process alone (wait4, so earlier children do not count)."""
+    and its peak memory: the larger of the sampled sum over its process tree and the largest single process in it
+    (wait4, so earlier children do not count; it catches a peak between two samples)."""
     print(f"  $ {' '.join(map(str, argv))}", flush=True)
     lines = []
     started = time.perf_counter()
     with open(log, "w") as out:
         process = subprocess.Popen(list(map(str, argv)), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        tree = TreeRss(process.pid)
         for line in process.stdout:
             out.write(line)
             lines.append(line.rstrip("\n"))
             if echo_all or RUN_LINE.match(line):
                 print(f"  {line}", end="", flush=True)
         process.stdout.close()
+        tree_peak_mb = tree.stop()
         _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"bench: {argv[0]} exited with {process.returncode}; its output is in {log}")
-    return Child(wall, usage.ru_maxrss / 1024, lines)
+    return Child(wall, max(tree_peak_mb, usage.ru_maxrss / 1024), lines)
 
 
 def child_env(folder: Path, raw_dir: Path = RAW_DIR) -> dict:
