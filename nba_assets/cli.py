@@ -154,7 +154,7 @@ def backfill_job(job_name: str, *rebuild: str) -> dg.JobDefinition:
 def _execute_job(job_name: str, rebuild: tuple[str, ...], tags: dict[str, str]) -> tuple[bool, str]:
     """One run of the job, recorded in the instance; returns whether it succeeded and its id. execute_job, not
     execute_in_process: that one keeps every step's output (a season's tables) in memory until the run ends."""
-    job = dg.build_reconstructable_job("nba_assets.cli", "backfill_job", reconstructable_args=(job_name, *rebuild))
+    job = dg.build_reconstructable_job(backfill_job.__module__, backfill_job.__name__, reconstructable_args=(job_name, *rebuild))
     with open_instance(settings.dagster_home()) as instance:
         with dg.execute_job(job, instance, run_config={"loggers": {"progress": {}}},
                             tags={**tags, **cli_run_tags()}) as result:
