@@ -34,7 +34,7 @@ MIN_TRAINING_ROWS = 1500  # about ten days of league games
 MAX_WEIGHT_ROWS = 5000  # the latest validation rows; the weights' linear program grows with every row
 VALIDATION_SHARE = 0.15
 TRAINING_WINDOW_DAYS = 365
-# What training reads: the feature store without its per-feature source tags (strings, about half the frame's
+# What training reads: the feature store without its per-feature source tags (strings, three quarters of the frame's
 # memory, which only the pre-game run's missing_features looks at), and of the box scores who played and scored.
 TRAINING_FEATURE_COLUMNS = tuple(c for c in ML_FEATURE_STORE.column_names if c not in set(map(source_column, FEATURE_NAMES)))
 TRAINING_PLAYER_COLUMNS = ("game_date", "player_lookup", "points", "is_active")
