@@ -170,11 +170,17 @@ def _end_with(parent: int) -> None:
         os._exit(1)
 
 
+def _fail_abandoned_runs() -> None:
+    with open_instance(settings.dagster_home()) as instance:
+        for run_id in fail_abandoned_runs(instance):
+            print(f"marked failed run {run_id[:8]}: its nba-assets process is gone; its pool slot is freed")
+
+
 def _execute_job_in_own_process(job_name: str, rebuild: Sequence[dg.AssetKey] = (),
                                 tags: dict[str, str] | None = None) -> tuple[bool, str | None]:
     """_execute_job in a fresh process: memory a run's frames leave behind (the allocator keeps it) is returned
     when the process ends, so a backfill's peak is one season's, not the sum of every season before it.
-    A process that dies (killed, out of memory) is a failed run; the next CLI start marks its run failed."""
+    A process that dies (killed, out of memory) is a failed run, marked so at once."""
     started = time.perf_counter()
     sys.stdout.flush()
     try:
@@ -183,6 +189,7 @@ def _execute_job_in_own_process(job_name: str, rebuild: Sequence[dg.AssetKey] = 
             success, run_id = pool.submit(_execute_job, job_name, tuple(key.to_user_string() for key in rebuild), tags or {}).result()
     except BrokenProcessPool:
         print(f"  the run's process died after {time.perf_counter() - started:.1f} s (killed, or out of memory)")
+        _fail_abandoned_runs()  # its warehouse pool slot would hold back every later run
         return False, None
     print(f"  run {run_id[:8]} {'succeeded' if success else 'FAILED'} in {time.perf_counter() - started:.1f} s")
     return success, run_id
@@ -198,9 +205,7 @@ def _run_season_ranges(defs: dg.Definitions, job_name: str, start: dt.date, end:
     calendar = build_season_calendar(raw.read_all("nbac_schedule"))
     openings = [d.date() for d in calendar["preseason_start"].fillna(calendar["regular_season_start"])]
     chunks = season_chunks(start, end, openings) if job.partitions_def is not None else [None]
-    with open_instance(settings.dagster_home()) as instance:
-        for run_id in fail_abandoned_runs(instance):
-            print(f"marked failed run {run_id[:8]}: its nba-assets process is gone; its pool slot is freed")
+    _fail_abandoned_runs()
     failures, run_ids = 0, []
     for chunk in chunks:
         partition_tags = {}

@@ -1,6 +1,7 @@
 """Reliability of `nba-assets backfill` on one instance and one DuckDB warehouse: a backfill killed with SIGKILL
 during its second season's run, then relaunched for the runs that did not succeed, and two overlapping backfills
-launched together, must each leave the warehouse identical to one clean run's.
+launched together, must each leave the warehouse identical to one clean run's. A season's run process killed
+alone fails that run at once, and the backfill finishes.
 
 The league is the simulated 2021-22 and 2022-23 seasons. The range holds the 2021-22 Finals and the 2022-23
 opening nights, which the CLI splits into two runs (one per season), so the module takes a few minutes.
@@ -253,6 +254,27 @@ def test_killed_backfill_relaunched_for_its_unfinished_season_equals_a_clean_run
     assert "is gone" in failure.dagster_event.message and deployment.pool_slot_holders() == []
     assert deployment.missing_game_dates() == {}
     assert warehouse_fingerprint(deployment.warehouse) == warehouse_fingerprint(clean.warehouse)
+
+
+def test_a_season_whose_run_process_dies_is_failed_at_once_and_the_backfill_goes_on(league, clean, tmp_path):
+    """The season's run process killed (as the kernel's out-of-memory killer would), the CLI alive: the run is
+    marked failed and its warehouse pool slot freed, or the warehouse checks after it would wait for the slot forever."""
+    _, second_season = clean.season_runs()
+    deployment = Deployment(tmp_path, league)
+    backfill = deployment.start_backfill(FIRST_DAY, LAST_DAY, "run-process-killed")
+    killed_run_id = deployment.wait_for_steps(backfill, second_season, KILL_AFTER_STEPS)
+    with deployment.instance() as instance:
+        os.kill(int(instance.get_run_by_id(killed_run_id).tags[PID_TAG]), signal.SIGKILL)
+    deployment.finish([backfill])
+
+    output = backfill.output()
+    assert backfill.process.returncode == 1, output
+    assert "the run's process died" in output and f"marked failed run {killed_run_id[:8]}" in output
+    assert deployment.season_runs()[second_season] == dg.DagsterRunStatus.FAILURE
+    with deployment.instance() as instance:
+        last_run = instance.get_run_records(filters=CLI_RUNS, limit=1)[0].dagster_run
+    assert last_run.job_name == WAREHOUSE_CHECKS_JOB and last_run.is_finished  # it got the slot
+    assert deployment.pool_slot_holders() == []
 
 
 def test_overlapping_backfills_launched_together_equal_a_clean_run(league, clean, tmp_path):
