@@ -195,12 +195,13 @@ def _execute_job_in_own_process(job_name: str, rebuild: Sequence[dg.AssetKey] = 
     return success, run_id
 
 
-def _run_season_ranges(defs: dg.Definitions, job_name: str, start: dt.date, end: dt.date, raw,
-                       rebuild: Sequence[dg.AssetKey] = ()) -> tuple[int, list[str]]:
-    """Runs the job over [start, end] (a partitioned job) or once (unpartitioned), one run per season, each in its
-    own process, recorded in the instance; returns the number of failed runs and the runs' ids."""
+def _run_season_ranges(start: dt.date, end: dt.date, raw, rebuild: Sequence[dg.AssetKey] = ()) -> tuple[int, list[str]]:
+    """Runs the whole graph, or the `rebuild` assets, over [start, end] (partitioned) or once (unpartitioned), one
+    run per season, each in its own process, recorded in the instance; returns the number of failed runs and the
+    runs' ids."""
     from nba_assets.calendar import build_season_calendar
 
+    defs, job_name = _backfill_job_defs(rebuild)
     job = defs.resolve_job_def(job_name)
     calendar = build_season_calendar(raw.read_all("nbac_schedule"))
     openings = [d.date() for d in calendar["preseason_start"].fillna(calendar["regular_season_start"])]
@@ -240,8 +241,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     print(f"raw source: {raw.source().describe()}")  # before any run: with no source configured, stop here
     print(f"warehouse:  {settings.warehouse_path() if settings.storage_backend() == 'duckdb' else 'BigQuery'}")
     print(f"instance:   {os.environ['DAGSTER_HOME']}")
-    defs, job_name = _backfill_job_defs()
-    failures, run_ids = _run_season_ranges(defs, job_name, start, end, raw)
+    failures, run_ids = _run_season_ranges(start, end, raw)
     checks_failed = _run_warehouse_checks()
     quarantined = report_quarantine(run_ids, start, end)
     return 1 if failures or checks_failed else QUARANTINED_EXIT if quarantined else 0
@@ -297,7 +297,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         return 0
     names = ", ".join(key.to_user_string() for key in selection)
     print(f"recomputing {names}" + (f" over {start} .. {end}" if partitioned else ""))
-    failures, run_ids = _run_season_ranges(*_backfill_job_defs(selection), start, end, raw, rebuild=selection)
+    failures, run_ids = _run_season_ranges(start, end, raw, rebuild=selection)
     if failures:
         print(f"{failures} run(s) failed: once fixed, finish with `nba-assets backfill --start {start} --end {end}`; "
               f"the previous rows stay in {aside}")

@@ -36,7 +36,8 @@ VALIDATION_SHARE = 0.15
 TRAINING_WINDOW_DAYS = 365
 # What training reads: the feature store without its per-feature source tags (strings, three quarters of the frame's
 # memory, which only the pre-game run's missing_features looks at), and of the box scores who played and scored.
-TRAINING_FEATURE_COLUMNS = tuple(c for c in ML_FEATURE_STORE.column_names if c not in set(map(source_column, FEATURE_NAMES)))
+SOURCE_TAGS = frozenset(map(source_column, FEATURE_NAMES))
+TRAINING_FEATURE_COLUMNS = tuple(c for c in ML_FEATURE_STORE.column_names if c not in SOURCE_TAGS)
 TRAINING_PLAYER_COLUMNS = ("game_date", "player_lookup", "points", "is_active")
 # 64 histogram bins (a tenth of the time of 256 for 0.02 points of validation MAE); depth 4 and half the
 # features per tree make each tree about a quarter of the cost of depth 5 with 80 %, which pays for the
