@@ -24,7 +24,7 @@ from nba_assets.predictions.model import (
     training_rows,
     training_window_start,
 )
-from nba_assets.predictions.predict import build_predictions
+from nba_assets.predictions.predict import FEATURE_COLUMNS, build_predictions
 from nba_assets.predictions.publications import day_picks, picks_of_record, publication_rows
 from nba_assets.predictions.similarity import LOOKBACK_DAYS
 from nba_assets.predictions.slate import build_slates, load_slate_inputs, slate_markdown
@@ -44,7 +44,16 @@ from nba_assets.predictions.tables import (
 from nba_assets.raw.resource import RawSourceResource, raw_key
 from nba_assets.storage.ledger import Ledger
 from nba_assets.storage.warehouse import Warehouse
-from nba_assets.table_asset import IN_FORCE, WAREHOUSE_POOL, history, rows_per_day, same_day, table_asset, window_dates
+from nba_assets.table_asset import (
+    IN_FORCE,
+    WAREHOUSE_POOL,
+    history,
+    rows_per_day,
+    same_day,
+    selected_columns,
+    table_asset,
+    window_dates,
+)
 
 GROUP = "predictions"
 TRAINING_WINDOW = dg.TimeWindowPartitionMapping(start_offset=-TRAINING_WINDOW_DAYS, end_offset=-1,
@@ -105,7 +114,8 @@ def points_model(context: dg.AssetExecutionContext, raw: RawSourceResource, ware
 @table_asset(
     PLAYER_PROP_PREDICTIONS,
     group=GROUP,
-    ins={"features": dg.AssetIn(key=ML_FEATURE_STORE.asset_key, partition_mapping=FEATURES_AND_LOOKBACK),
+    ins={"features": dg.AssetIn(key=ML_FEATURE_STORE.asset_key, partition_mapping=FEATURES_AND_LOOKBACK,
+                                metadata=selected_columns(ML_FEATURE_STORE, FEATURE_COLUMNS)),
          "player_history": history(PLAYER_GAME_SUMMARY, LOOKBACK_DAYS),
          # the model in force: a model partition exists only on the days one is trained (IN_FORCE)
          "models": dg.AssetIn(key=POINTS_MODEL.asset_key, partition_mapping=MODELS_IN_FORCE, metadata={IN_FORCE: True})},

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from nba_assets.predictions import probability, systems
-from nba_assets.predictions.model import COMPONENT_SYSTEMS, latest_models, xgboost_predictions
+from nba_assets.phase4.features import source_column
+from nba_assets.predictions.model import COMPONENT_SYSTEMS, TRAINING_FEATURE_COLUMNS, latest_models, xgboost_predictions
 from nba_assets.predictions.similarity import similarity_balanced
 from nba_assets.predictions.tables import PLAYER_PROP_PREDICTIONS
 
@@ -16,6 +17,10 @@ from nba_assets.predictions.tables import PLAYER_PROP_PREDICTIONS
 # other systems equally, the assumption-free choice. Without a model there is no error distribution either:
 # no probability, no bet.
 FALLBACK_WEIGHTS = {"moving_average_baseline_v1": 1.0, "zone_matchup_v1": 1.0, "similarity_balanced_v1": 1.0, "xgboost_v1": 0.0}
+# What predicting reads of the feature store: what training reads, and the source tags of the features a system
+# needs (systems.missing_features); the other tags, strings for a season and its lookback, are left in the table.
+FEATURE_COLUMNS = TRAINING_FEATURE_COLUMNS + tuple(sorted(
+    {source_column(name) for names in systems.SYSTEM_FEATURES.values() for name in names}))
 
 
 def build_predictions(features: pd.DataFrame, history: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
