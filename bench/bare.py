@@ -49,8 +49,15 @@ from nba_assets.phase4.tables import (
 from nba_assets.phase4.zones import DEFENSE_HISTORY, ZONE_PLAYER_HISTORY, player_shot_zone_analysis, team_defense_zone_analysis
 from nba_assets.predictions import grading
 from nba_assets.predictions.assets import FEATURES_AND_LOOKBACK, MODELS_IN_FORCE
-from nba_assets.predictions.model import train_models, training_cutoffs, training_rows, training_window_start
-from nba_assets.predictions.predict import build_predictions
+from nba_assets.predictions.model import (
+    TRAINING_FEATURE_COLUMNS,
+    TRAINING_PLAYER_COLUMNS,
+    train_models,
+    training_cutoffs,
+    training_rows,
+    training_window_start,
+)
+from nba_assets.predictions.predict import FEATURE_COLUMNS, build_predictions
 from nba_assets.predictions.publications import picks_of_record
 from nba_assets.predictions.similarity import LOOKBACK_DAYS
 from nba_assets.pregame import reconstruction_lead
@@ -237,12 +244,12 @@ class SeasonRun:
         if not cutoffs:
             return POINTS_MODEL.empty()
         first, last = training_window_start(min(cutoffs)).date(), max(cutoffs).date()
-        features = self.wh.read(ML_FEATURE_STORE, first, last)
-        players = self.wh.read(PLAYER_GAME_SUMMARY, first, last, columns=["game_date", "player_lookup", "points", "is_active"])
+        features = self.wh.read(ML_FEATURE_STORE, first, last, columns=list(TRAINING_FEATURE_COLUMNS))
+        players = self.wh.read(PLAYER_GAME_SUMMARY, first, last, columns=list(TRAINING_PLAYER_COLUMNS))
         return train_models(cutoffs, training_rows(features, players))
 
     def player_prop_predictions(self) -> pd.DataFrame:
-        features = self.history(ML_FEATURE_STORE, FEATURES_AND_LOOKBACK)
+        features = self.history(ML_FEATURE_STORE, FEATURES_AND_LOOKBACK, columns=list(FEATURE_COLUMNS))
         # copied from predictions.assets.player_prop_predictions: the run's days out of the lookback window
         today = features[(features["game_date"] >= pd.Timestamp(self.start)) & (features["game_date"] < pd.Timestamp(self.end))]
         history = self.history(PLAYER_GAME_SUMMARY, SIMILARITY_HISTORY)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from nba_assets.predictions import probability, systems
+from nba_assets.phase4.feature_store import ML_FEATURE_STORE
 from nba_assets.phase4.features import source_column
 from nba_assets.predictions.model import COMPONENT_SYSTEMS, TRAINING_FEATURE_COLUMNS, latest_models, xgboost_predictions
 from nba_assets.predictions.similarity import similarity_balanced
@@ -19,8 +20,8 @@ from nba_assets.predictions.tables import PLAYER_PROP_PREDICTIONS
 FALLBACK_WEIGHTS = {"moving_average_baseline_v1": 1.0, "zone_matchup_v1": 1.0, "similarity_balanced_v1": 1.0, "xgboost_v1": 0.0}
 # What predicting reads of the feature store: what training reads, and the source tags of the features a system
 # needs (systems.missing_features); the other tags, strings for a season and its lookback, are left in the table.
-FEATURE_COLUMNS = TRAINING_FEATURE_COLUMNS + tuple(sorted(
-    {source_column(name) for names in systems.SYSTEM_FEATURES.values() for name in names}))
+NEEDED_SOURCE_TAGS = frozenset(source_column(name) for names in systems.SYSTEM_FEATURES.values() for name in names)
+FEATURE_COLUMNS = tuple(c for c in ML_FEATURE_STORE.column_names if c in TRAINING_FEATURE_COLUMNS or c in NEEDED_SOURCE_TAGS)
 
 
 def build_predictions(features: pd.DataFrame, history: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
