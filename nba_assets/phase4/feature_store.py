@@ -272,7 +272,9 @@ def ml_feature_store(context: pd.DataFrame, team_context: pd.DataFrame, daily_ca
     j = _joined(context, team_context, daily_cache, composite, shot_zones, defense_zones)
     values = pd.DataFrame({f.name: pd.to_numeric(BUILDERS[f.name](j), errors="raise").astype("float64") for f in fc.FEATURES})
     missing = values.isna().to_numpy()
-    sources = pd.DataFrame({f.name: pd.array(np.where(missing[:, i], fc.MISSING, f.source).astype(object), dtype="string")
+    # each tag a reference to one of two strings: a string made per row took 175 MB for a season's 40,626 rows
+    sources = pd.DataFrame({f.name: pd.array(np.array([f.source, fc.MISSING], dtype=object)[missing[:, i].astype(np.intp)],
+                                             dtype="string")
                             for i, f in enumerate(fc.FEATURES)}, index=values.index)
     out = j[["game_date", "player_lookup", "game_id", "team_abbr", "opponent_team_abbr"]].copy()
     out["season_year"] = j["upgc__season_year"]
