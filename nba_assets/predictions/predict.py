@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 
-from nba_assets.predictions import probability, systems
 from nba_assets.phase4.feature_store import ML_FEATURE_STORE
 from nba_assets.phase4.features import source_column
+from nba_assets.predictions import probability, systems
 from nba_assets.predictions.model import COMPONENT_SYSTEMS, TRAINING_FEATURE_COLUMNS, latest_models, xgboost_predictions
 from nba_assets.predictions.similarity import similarity_balanced
 from nba_assets.predictions.tables import PLAYER_PROP_PREDICTIONS
